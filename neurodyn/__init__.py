@@ -1,0 +1,2 @@
+"""neurodyn — neural networks as physical dynamical systems."""
+__version__ = "0.1.0"

@@ -1,0 +1,84 @@
+"""The result of an integration or an iteration: what was computed, and how it ended."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Solution", "STATUS_MESSAGES"]
+
+# Status codes shared by every method. Negative = the run stopped early; what it computed
+# up to that point is still in ``t`` and ``y``.
+SUCCESS = 0
+MAX_STEPS = -1
+STEP_UNDERFLOW = -2
+NON_FINITE = -3
+FAILED = -4
+
+STATUS_MESSAGES = {
+    SUCCESS: "The solver successfully reached the end of the integration interval.",
+    MAX_STEPS: "Step limit reached: {max_steps} steps taken, stopped at t = {t:.17g}.",
+    STEP_UNDERFLOW: "Step size underflow at t = {t:.17g}: the step needed (h = {h:.3g}) is "
+    "below the floating-point resolution of t; the problem may be stiff or singular there.",
+    NON_FINITE: "Non-finite state (NaN or inf) met at t = {t:.17g}: the solution blew up or "
+    "the right-hand side returned a non-finite value; trajectory kept up to the last finite state.",
+    FAILED: "{detail}",
+}
+
+
+class Solution:
+    """Trajectory and statistics of one run.
+
+    Attributes
+    ----------
+    t : ndarray, shape (k,)
+        Output times (the requested ``t_eval`` that were reached, or every accepted step).
+    y : ndarray, shape (k, n)
+        States at ``t``.
+    success : bool
+        ``status == 0``.
+    status : int
+        0 success; -1 step limit; -2 step-size underflow; -3 non-finite state; -4 other failure.
+    message : str
+        What happened and, on failure, at which time.
+    t_final : float
+        Time the run reached (equals the end of ``t_span`` on success).
+    y_final : ndarray, shape (n,)
+        State at ``t_final`` (useful when ``t_eval`` was not reached).
+    nfev, njev, nlu, nsteps, naccepted, nrejected : int
+        Right-hand-side and Jacobian evaluations, LU decompositions, steps attempted,
+        accepted and rejected.
+    method : str
+
+    Example
+    -------
+    >>> s = Solution(np.array([0.0, 1.0]), np.zeros((2, 1)), 0, "ok")
+    >>> s.success, s.y.shape
+    (True, (2, 1))
+    """
+
+    __slots__ = ("t", "y", "status", "message", "t_final", "y_final", "nfev", "njev",
+                 "nlu", "nsteps", "naccepted", "nrejected", "method")
+
+    def __init__(self, t, y, status, message, *, t_final=None, y_final=None, nfev=0, njev=0,
+                 nlu=0, nsteps=0, naccepted=0, nrejected=0, method=""):
+        self.t = t
+        self.y = y
+        self.status = int(status)
+        self.message = message
+        self.t_final = float(t[-1]) if t_final is None and len(t) else t_final
+        self.y_final = y[-1] if y_final is None and len(t) else y_final
+        self.nfev = int(nfev)
+        self.njev = int(njev)
+        self.nlu = int(nlu)
+        self.nsteps = int(nsteps)
+        self.naccepted = int(naccepted)
+        self.nrejected = int(nrejected)
+        self.method = method
+
+    @property
+    def success(self):
+        return self.status == SUCCESS
+
+    def __repr__(self):
+        return (f"Solution(method={self.method!r}, success={self.success}, status={self.status}, "
+                f"len(t)={len(self.t)}, nfev={self.nfev}, naccepted={self.naccepted}, "
+                f"nrejected={self.nrejected})\n  message: {self.message}")
