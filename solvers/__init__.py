@@ -3,8 +3,16 @@
 Explicit fixed-step and adaptive Runge–Kutta methods compiled with Numba (once per kernel),
 SciPy's stiff solvers fed the compiled right-hand side and Jacobian, and compiled iteration of
 discrete-time maps.
-"""
-from .system import ODESystem, MapSystem
-from .solution import Solution
 
-__all__ = ["ODESystem", "MapSystem", "Solution"]
+>>> from solvers import ODESystem, solve
+>>> def decay(t, y, p, dydt):
+...     dydt[0] = -y[0]
+>>> solve(ODESystem(decay, 1), (0.0, 1.0), [1.0]).success
+True
+"""
+from .integrate import METHODS, iterate, solve
+from .solution import Solution
+from .system import MapSystem, ODESystem
+from ._codegen import cache_dir
+
+__all__ = ["ODESystem", "MapSystem", "Solution", "solve", "iterate", "METHODS", "cache_dir"]

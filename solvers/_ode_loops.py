@@ -1,0 +1,319 @@
+# Compiled integration loops for ONE right-hand-side kernel.
+#
+# This file is a template: solvers._codegen reads it as text, writes a copy per kernel into the
+# neurodyn code cache and imports that copy with the globals `rhs`, `jac` and `CACHE` injected.
+# Numba's on-disk cache is only hit when a module-level function reaches its kernel as a global
+# of a real file (a kernel passed as an argument or captured in a closure is recompiled in every
+# process), hence one generated module per kernel. The tableau is a runtime argument, so each
+# loop here is compiled once per kernel and serves every method of its family.
+#
+# Kernels trust their inputs: solvers.integrate validates shapes and values before calling.
+import math
+
+import numba
+import numpy as np
+
+# Injected by solvers._codegen before this module body runs; the defaults only let the file be
+# read (or imported) on its own.
+rhs = globals().get("rhs")
+jac = globals().get("jac")
+CACHE = globals().get("CACHE", False)
+
+SUCCESS = 0
+MAX_STEPS = -1
+STEP_UNDERFLOW = -2
+NON_FINITE = -3
+
+_EPS = np.finfo(np.float64).eps
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def eval_rhs(t, y, p):
+    out = np.empty_like(y)
+    rhs(t, y, p, out)
+    return out
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def eval_jac(t, y, p):
+    J = np.zeros((y.size, y.size))
+    jac(t, y, p, J)
+    return J
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def _scaled_rms(v, y, atol, rtol):
+    acc = 0.0
+    for i in range(v.size):
+        r = v[i] / (atol[i] + rtol * abs(y[i]))
+        acc += r * r
+    return math.sqrt(acc / v.size)
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def _first_step(t0, y0, f0, t1, rtol, atol, p, order, hmax, ytmp, ftmp):
+    # Hairer, Norsett & Wanner, Solving ODEs I, II.4: size h so that the first step's
+    # local error of an explicit Euler step is about 0.01 in the scaled norm, then correct for
+    # the method's order. Costs one evaluation.
+    d0 = _scaled_rms(y0, y0, atol, rtol)
+    d1 = _scaled_rms(f0, y0, atol, rtol)
+    if d0 < 1e-5 or d1 < 1e-5:
+        h0 = 1e-6
+    else:
+        h0 = 0.01 * d0 / d1
+    h0 = min(h0, t1 - t0)
+    for i in range(y0.size):
+        ytmp[i] = y0[i] + h0 * f0[i]
+    rhs(t0 + h0, ytmp, p, ftmp)
+    for i in range(y0.size):
+        ftmp[i] = ftmp[i] - f0[i]
+    d2 = _scaled_rms(ftmp, y0, atol, rtol) / h0
+    if not (d2 < np.inf):
+        return h0 * 1e-3
+    if max(d1, d2) <= 1e-15:
+        h1 = max(1e-6, h0 * 1e-3)
+    else:
+        h1 = (0.01 / max(d1, d2)) ** (1.0 / (order + 1))
+    return min(100.0 * h0, h1, t1 - t0, hmax)
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def rk_adaptive(t0, t1, y0, t_eval, use_t_eval, rtol, atol, h, hmax, max_steps, p,
+                A, C, B, E, P, error_order, safety, facmin, facmax, beta):
+    """Embedded FSAL Runge-Kutta pair with PI step control and dense output at t_eval.
+
+    Returns (status, t, y, h, n_out, out_t, out_y, nfev, naccepted, nrejected).
+    """
+    n = y0.size
+    S = C.size
+    D = P.shape[1]
+    K = np.empty((S, n))
+    Q = np.empty((D, n))
+    y = y0.copy()
+    ynew = np.empty(n)
+    ytmp = np.empty(n)
+    if use_t_eval:
+        m = t_eval.size
+        out_t = t_eval.copy()
+    else:
+        m = 64
+        out_t = np.empty(m)
+    out_y = np.empty((m, n))
+    n_out = 0
+    t = t0
+    if use_t_eval:
+        while n_out < m and t_eval[n_out] <= t0:
+            out_y[n_out, :] = y0
+            n_out += 1
+    else:
+        out_t[0] = t0
+        out_y[0, :] = y0
+        n_out = 1
+
+    rhs(t, y, p, K[0])
+    nfev = 1
+    for i in range(n):
+        if not math.isfinite(K[0, i]):
+            return NON_FINITE, t, y, h, n_out, out_t, out_y, nfev, 0, 0
+    if h <= 0.0:
+        h = _first_step(t0, y0, K[0], t1, rtol, atol, p, error_order, hmax, ytmp, ynew)
+        nfev += 1
+
+    # PI controller (Gustafsson; Hairer's DOPRI5 constants): alpha from the error order,
+    # beta weighs the previous accepted error to damp oscillating step sizes.
+    alpha = 1.0 / (error_order + 1) - 0.75 * beta
+    err_old = 1e-4
+    rejected_last = False
+    last_nonfinite = False
+    nacc = 0
+    nrej = 0
+    status = SUCCESS
+    while t < t1:
+        if nacc + nrej >= max_steps:
+            status = MAX_STEPS
+            break
+        if h > hmax:
+            h = hmax
+        last = False
+        if t + 1.01 * h >= t1:
+            h = t1 - t
+            last = True
+        if h <= 10.0 * _EPS * max(abs(t), 1e-300):
+            status = NON_FINITE if last_nonfinite else STEP_UNDERFLOW
+            break
+        for s in range(1, S):
+            dst = ytmp if s < S - 1 else ynew
+            for i in range(n):
+                acc = 0.0
+                for j in range(s):
+                    acc += A[s, j] * K[j, i]
+                dst[i] = y[i] + h * acc
+            rhs(t + C[s] * h, dst, p, K[s])
+        nfev += S - 1
+        errsum = 0.0
+        for i in range(n):
+            e = 0.0
+            for s in range(S):
+                e += E[s] * K[s, i]
+            sc = atol[i] + rtol * max(abs(y[i]), abs(ynew[i]))
+            r = h * e / sc
+            errsum += r * r
+        err = math.sqrt(errsum / n)
+        if not (err < np.inf):
+            # A non-finite stage means the step went too far (or the solution blew up): shrink
+            # hard and retry; if that underflows, the run stops with NON_FINITE.
+            last_nonfinite = True
+            rejected_last = True
+            nrej += 1
+            h *= facmin
+            continue
+        last_nonfinite = False
+        if err <= 1.0:
+            t_new = t1 if last else t + h
+            if use_t_eval and n_out < m and t_eval[n_out] <= t_new:
+                for d in range(D):
+                    for i in range(n):
+                        acc = 0.0
+                        for s in range(S):
+                            acc += P[s, d] * K[s, i]
+                        Q[d, i] = acc
+                while n_out < m and t_eval[n_out] <= t_new:
+                    if t_eval[n_out] == t_new:
+                        out_y[n_out, :] = ynew
+                    else:
+                        th = (t_eval[n_out] - t) / h
+                        for i in range(n):
+                            v = Q[D - 1, i]
+                            for d in range(D - 2, -1, -1):
+                                v = v * th + Q[d, i]
+                            out_y[n_out, i] = y[i] + h * th * v
+                    n_out += 1
+            t = t_new
+            for i in range(n):
+                y[i] = ynew[i]
+                K[0, i] = K[S - 1, i]
+            nacc += 1
+            if not use_t_eval:
+                if n_out == out_t.size:
+                    grown_t = np.empty(2 * n_out)
+                    grown_t[:n_out] = out_t
+                    grown_y = np.empty((2 * n_out, n))
+                    grown_y[:n_out, :] = out_y
+                    out_t = grown_t
+                    out_y = grown_y
+                out_t[n_out] = t
+                out_y[n_out, :] = y
+                n_out += 1
+            if err == 0.0:
+                fac = facmax
+            else:
+                fac = safety * err ** (-alpha) * err_old ** beta
+                fac = min(facmax, max(facmin, fac))
+            if rejected_last:
+                fac = min(fac, 1.0)
+            err_old = max(err, 1e-4)
+            h *= fac
+            rejected_last = False
+        else:
+            nrej += 1
+            h *= max(facmin, safety * err ** (-1.0 / (error_order + 1)))
+            rejected_last = True
+    return status, t, y, h, n_out, out_t, out_y, nfev, nacc, nrej
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def rk_fixed(t0, t1, y0, dt, n_steps, t_eval, use_t_eval, max_steps, p, A, C, B):
+    """Explicit Runge-Kutta with a fixed step dt (the last step ends exactly at t1).
+
+    Output at t_eval by cubic Hermite interpolation between steps (f at both ends is the
+    stage-1 evaluation of the neighbouring steps, so it costs nothing).
+    Returns (status, t, y, n_out, out_t, out_y, nfev, nsteps).
+    """
+    n = y0.size
+    S = C.size
+    K = np.empty((S, n))
+    y = y0.copy()
+    ynew = np.empty(n)
+    ytmp = np.empty(n)
+    f_new = np.empty(n)
+    steps = min(n_steps, max_steps)
+    if use_t_eval:
+        m = t_eval.size
+        out_t = t_eval.copy()
+    else:
+        m = steps + 1
+        out_t = np.empty(m)
+    out_y = np.empty((m, n))
+    n_out = 0
+    if use_t_eval:
+        while n_out < m and t_eval[n_out] <= t0:
+            out_y[n_out, :] = y0
+            n_out += 1
+    else:
+        out_t[0] = t0
+        out_y[0, :] = y0
+        n_out = 1
+    t = t0
+    rhs(t, y, p, K[0])
+    nfev = 1
+    status = SUCCESS
+    for i in range(n):
+        if not math.isfinite(K[0, i]):
+            return NON_FINITE, t, y, n_out, out_t, out_y, nfev, 0
+    k = 0
+    while k < steps:
+        t_new = t1 if k == n_steps - 1 else t0 + (k + 1) * dt
+        h = t_new - t
+        for s in range(1, S):
+            for i in range(n):
+                acc = 0.0
+                for j in range(s):
+                    acc += A[s, j] * K[j, i]
+                ytmp[i] = y[i] + h * acc
+            rhs(t + C[s] * h, ytmp, p, K[s])
+        finite = True
+        for i in range(n):
+            acc = 0.0
+            for s in range(S):
+                acc += B[s] * K[s, i]
+            ynew[i] = y[i] + h * acc
+            if not math.isfinite(ynew[i]):
+                finite = False
+        nfev += S - 1
+        if not finite:
+            status = NON_FINITE
+            break
+        rhs(t_new, ynew, p, f_new)
+        nfev += 1
+        for i in range(n):
+            if not math.isfinite(f_new[i]):
+                finite = False
+        if use_t_eval:
+            while n_out < m and t_eval[n_out] <= t_new:
+                if t_eval[n_out] == t_new:
+                    out_y[n_out, :] = ynew
+                else:
+                    th = (t_eval[n_out] - t) / h
+                    h00 = (1.0 + 2.0 * th) * (1.0 - th) ** 2
+                    h10 = th * (1.0 - th) ** 2
+                    h01 = th * th * (3.0 - 2.0 * th)
+                    h11 = th * th * (th - 1.0)
+                    for i in range(n):
+                        out_y[n_out, i] = (h00 * y[i] + h * h10 * K[0, i] + h01 * ynew[i]
+                                           + h * h11 * f_new[i])
+                n_out += 1
+        else:
+            out_t[n_out] = t_new
+            out_y[n_out, :] = ynew
+            n_out += 1
+        t = t_new
+        for i in range(n):
+            y[i] = ynew[i]
+            K[0, i] = f_new[i]
+        k += 1
+        if not finite:
+            status = NON_FINITE
+            break
+    if status == SUCCESS and k < n_steps:
+        status = MAX_STEPS
+    return status, t, y, n_out, out_t, out_y, nfev, k
