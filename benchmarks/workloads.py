@@ -1,0 +1,187 @@
+"""Builders for the standard workloads of WORKLOADS.md (W1, W2, W3 initial states, W7), their
+fingerprints, and cached high-accuracy reference solutions.
+
+Every builder draws its random numbers exactly as WORKLOADS.md prescribes and checks the
+published fingerprint, so a benchmark can never silently run on a different problem.
+
+Reference solutions (SciPy DOP853, rtol 1e-12, atol 1e-14 for W1/W2; Radau 1e-12/1e-14 for W7)
+are cached in ``benchmarks/.cache/`` under a name that contains the problem fingerprint.
+
+>>> w1 = build_w1()
+>>> w1.N, w1.t_eval.shape
+(10, (1000,))
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+CACHE_DIR = Path(__file__).resolve().parent / ".cache"
+
+# Published in WORKLOADS.md (numpy 2.3.5, x86_64).
+FINGERPRINTS = {
+    "W1": "363241a65300f92e",  # (W, tau, theta)
+    "W2": "1e35130a8ef7a0f1",  # (W, tau, theta)
+    "W3_Y0": "165aa88c3f7e25f4",
+}
+
+I_EXT = 0.5  # constant input to every CTRNN neuron
+
+
+def fingerprint(*arrays) -> str:
+    """First 16 hex digits of sha256 over the float64 C-order bytes of ``arrays``, concatenated
+    in the order given.
+
+    >>> fingerprint(np.zeros(1))
+    'af5570f5a1810b7a'
+    """
+    h = hashlib.sha256()
+    for a in arrays:
+        h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+    return h.hexdigest()[:16]
+
+
+def _check(name, got):
+    want = FINGERPRINTS[name]
+    if got != want:
+        raise RuntimeError(
+            f"{name}: fingerprint {got} differs from WORKLOADS.md's {want}; the problem was not "
+            "built as defined (rng draw order, dtype) or this NumPy draws differently"
+        )
+
+
+def ctrnn_params(N, g, seed=0):
+    """(W, tau, theta) of the CTRNN family, drawn in the order WORKLOADS.md fixes."""
+    rng = np.random.default_rng(seed)
+    W = rng.normal(0.0, 1.0 / np.sqrt(N), size=(N, N)) * g
+    tau = rng.uniform(1.0, 5.0, size=N)
+    theta = rng.normal(0.0, 1.0, size=N)
+    return W, tau, theta
+
+
+@dataclass
+class CTRNNWorkload:
+    """A CTRNN problem ``dy/dt = (-y + W @ sigmoid(y + theta) + I) / tau``."""
+
+    name: str
+    W: np.ndarray
+    tau: np.ndarray
+    theta: np.ndarray
+    y0: np.ndarray
+    t_span: tuple
+    t_eval: np.ndarray
+    I: float = I_EXT
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    fingerprint: str = ""
+
+    @property
+    def N(self):
+        return self.W.shape[0]
+
+    def rhs_numpy(self, t, y):
+        """The right-hand side in plain NumPy (the SciPy peer's RHS)."""
+        s = 1.0 / (1.0 + np.exp(-(y + self.theta)))
+        return (-y + self.W @ s + self.I) / self.tau
+
+
+def build_w1() -> CTRNNWorkload:
+    """W1: small CTRNN, N = 10, g = 5, t in [0, 200], 1000 outputs."""
+    W, tau, theta = ctrnn_params(10, 5.0)
+    fp = fingerprint(W, tau, theta)
+    _check("W1", fp)
+    return CTRNNWorkload("W1", W, tau, theta, np.zeros(10), (0.0, 200.0),
+                         np.linspace(0.0, 200.0, 1000), fingerprint=fp)
+
+
+def build_w2() -> CTRNNWorkload:
+    """W2: large CTRNN, N = 2000, g = 1.5, t in [0, 20], 200 outputs."""
+    W, tau, theta = ctrnn_params(2000, 1.5)
+    fp = fingerprint(W, tau, theta)
+    _check("W2", fp)
+    return CTRNNWorkload("W2", W, tau, theta, np.zeros(2000), (0.0, 20.0),
+                         np.linspace(0.0, 20.0, 200), fingerprint=fp)
+
+
+def build_w3_y0() -> np.ndarray:
+    """W3: the 10,000 x 10 initial states for the W1 system."""
+    Y0 = np.random.default_rng(1).normal(0.0, 1.0, size=(10000, 10))
+    _check("W3_Y0", fingerprint(Y0))
+    return Y0
+
+
+@dataclass
+class VdPWorkload:
+    """W7: stiff Van der Pol ``y1' = y2, y2' = mu (1 - y1^2) y2 - y1``."""
+
+    mu: float = 1000.0
+    y0: np.ndarray = field(default_factory=lambda: np.array([2.0, 0.0]))
+    t_span: tuple = (0.0, 3000.0)
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    name: str = "W7"
+
+    @property
+    def fingerprint(self):
+        return fingerprint(np.array([self.mu]), self.y0, np.array(self.t_span))
+
+    def rhs_numpy(self, t, y):
+        return np.array([y[1], self.mu * (1.0 - y[0] * y[0]) * y[1] - y[0]])
+
+    def jac_numpy(self, t, y):
+        mu = self.mu
+        return np.array([[0.0, 1.0],
+                         [-2.0 * mu * y[0] * y[1] - 1.0, mu * (1.0 - y[0] * y[0])]])
+
+
+def build_w7() -> VdPWorkload:
+    """W7: Van der Pol, mu = 1000, y0 = [2, 0], t in [0, 3000]."""
+    return VdPWorkload()
+
+
+# --------------------------------------------------------------------------- references
+
+def _cached(key, compute, log=print):
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    path = CACHE_DIR / f"{key}.npz"
+    if path.exists():
+        with np.load(path) as z:
+            return z["y"]
+    log(f"[ref] computing {key} (cached afterwards in {path}) ...")
+    t0 = time.perf_counter()
+    y = compute()
+    np.savez(path, y=y)
+    log(f"[ref] {key}: {time.perf_counter() - t0:.1f} s")
+    return y
+
+
+def reference_ctrnn(w: CTRNNWorkload, log=print) -> np.ndarray:
+    """y_ref at ``w.t_eval``, shape (k, N): SciPy DOP853, rtol 1e-12, atol 1e-14 (cached)."""
+    from scipy.integrate import solve_ivp
+
+    def compute():
+        sol = solve_ivp(w.rhs_numpy, w.t_span, w.y0, method="DOP853", t_eval=w.t_eval,
+                        rtol=1e-12, atol=1e-14)
+        if not sol.success:
+            raise RuntimeError(f"{w.name} reference failed: {sol.message}")
+        return sol.y.T.copy()
+
+    return _cached(f"ref_{w.name.lower()}_{w.fingerprint}_dop853_1e-12", compute, log)
+
+
+def reference_w7(w: VdPWorkload, log=print) -> np.ndarray:
+    """y(t_end) for W7: SciPy Radau with analytic Jacobian, rtol 1e-12, atol 1e-14 (cached)."""
+    from scipy.integrate import solve_ivp
+
+    def compute():
+        sol = solve_ivp(w.rhs_numpy, w.t_span, w.y0, method="Radau", jac=w.jac_numpy,
+                        rtol=1e-12, atol=1e-14)
+        if not sol.success:
+            raise RuntimeError(f"W7 reference failed: {sol.message}")
+        return sol.y[:, -1].copy()
+
+    return _cached(f"ref_w7_{w.fingerprint}_radau_1e-12", compute, log)
