@@ -1,0 +1,22 @@
+"""Kernels of OUR benchmark rows that are not models of neurodyn, in the plain restricted Python
+the engine compiles (``rhs(t, y, p, dydt)``, ``jac(t, y, p, J)``).
+
+They live in an importable module (not in a script's ``__main__``) so that the engine's
+compiled-code cache can refer to them by name and a second process starts warm.
+"""
+
+
+def vdp_rhs(t, y, p, dydt):
+    """Van der Pol: y1' = y2, y2' = mu (1 - y1^2) y2 - y1; p = (mu,)."""
+    mu = p[0]
+    dydt[0] = y[1]
+    dydt[1] = mu * (1.0 - y[0] * y[0]) * y[1] - y[0]
+
+
+def vdp_jac(t, y, p, J):
+    """Jacobian of :func:`vdp_rhs`: [[0, 1], [-2 mu y1 y2 - 1, mu (1 - y1^2)]]."""
+    mu = p[0]
+    J[0, 0] = 0.0
+    J[0, 1] = 1.0
+    J[1, 0] = -2.0 * mu * y[0] * y[1] - 1.0
+    J[1, 1] = mu * (1.0 - y[0] * y[0])
