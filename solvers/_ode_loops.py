@@ -92,6 +92,7 @@ def rk_adaptive(t0, t1, y0, t_eval, use_t_eval, rtol, atol, h, hmax, max_steps, 
     y = y0.copy()
     ynew = np.empty(n)
     ytmp = np.empty(n)
+    errv = np.empty(n)
     if use_t_eval:
         m = t_eval.size
         out_t = t_eval.copy()
@@ -141,22 +142,31 @@ def rk_adaptive(t0, t1, y0, t_eval, use_t_eval, rtol, atol, h, hmax, max_steps, 
         if h <= 10.0 * _EPS * max(abs(t), 1e-300):
             status = NON_FINITE if last_nonfinite else STEP_UNDERFLOW
             break
+        # Stage sums run over i innermost (contiguous, vectorisable) and skip the tableau's
+        # zeros: for large n these loops are the only work beside the kernel.
         for s in range(1, S):
             dst = ytmp if s < S - 1 else ynew
             for i in range(n):
-                acc = 0.0
-                for j in range(s):
-                    acc += A[s, j] * K[j, i]
-                dst[i] = y[i] + h * acc
+                dst[i] = 0.0
+            for j in range(s):
+                a = A[s, j]
+                if a != 0.0:
+                    for i in range(n):
+                        dst[i] += a * K[j, i]
+            for i in range(n):
+                dst[i] = y[i] + h * dst[i]
             rhs(t + C[s] * h, dst, p, K[s])
         nfev += S - 1
+        for i in range(n):
+            errv[i] = 0.0
+        for s in range(S):
+            e = E[s]
+            if e != 0.0:
+                for i in range(n):
+                    errv[i] += e * K[s, i]
         errsum = 0.0
         for i in range(n):
-            e = 0.0
-            for s in range(S):
-                e += E[s] * K[s, i]
-            sc = atol[i] + rtol * max(abs(y[i]), abs(ynew[i]))
-            r = h * e / sc
+            r = h * errv[i] / (atol[i] + rtol * max(abs(y[i]), abs(ynew[i])))
             errsum += r * r
         err = math.sqrt(errsum / n)
         if not (err < np.inf):
@@ -171,22 +181,31 @@ def rk_adaptive(t0, t1, y0, t_eval, use_t_eval, rtol, atol, h, hmax, max_steps, 
         if err <= 1.0:
             t_new = t1 if last else t + h
             if use_t_eval and n_out < m and t_eval[n_out] <= t_new:
+                # Q[d] = h Σ_s P[s, d] k_s, then y(θ) = y + Σ_d θ^(d+1) Q[d] by Horner.
                 for d in range(D):
                     for i in range(n):
-                        acc = 0.0
-                        for s in range(S):
-                            acc += P[s, d] * K[s, i]
-                        Q[d, i] = acc
+                        Q[d, i] = 0.0
+                    for s in range(S):
+                        c = P[s, d]
+                        if c != 0.0:
+                            c *= h
+                            for i in range(n):
+                                Q[d, i] += c * K[s, i]
                 while n_out < m and t_eval[n_out] <= t_new:
                     if t_eval[n_out] == t_new:
                         out_y[n_out, :] = ynew
+                    elif D == 4:
+                        th = (t_eval[n_out] - t) / h
+                        for i in range(n):
+                            out_y[n_out, i] = y[i] + th * (Q[0, i] + th * (
+                                Q[1, i] + th * (Q[2, i] + th * Q[3, i])))
                     else:
                         th = (t_eval[n_out] - t) / h
                         for i in range(n):
                             v = Q[D - 1, i]
                             for d in range(D - 2, -1, -1):
                                 v = v * th + Q[d, i]
-                            out_y[n_out, i] = y[i] + h * th * v
+                            out_y[n_out, i] = y[i] + th * v
                     n_out += 1
             t = t_new
             for i in range(n):

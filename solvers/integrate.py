@@ -52,15 +52,16 @@ def _positive(name, value, allow_inf=False):
 
 
 def _state_vector(y0, n, system, what="y0"):
-    y = np.array(y0, dtype=np.float64, copy=True).reshape(-1) if np.ndim(y0) <= 1 else None
-    if y is None or np.ndim(y0) > 1:
+    if np.ndim(y0) > 1:
         raise ValueError(f"{what} must be a 1-D vector of length {n} for {_name(system)}, got "
                          f"shape {np.shape(y0)}")
+    y = np.array(y0, dtype=np.float64, copy=True).reshape(-1)
     if y.size != n:
         raise ValueError(f"{what} has length {y.size}, but {_name(system)} has {n} states")
-    bad = np.flatnonzero(~np.isfinite(y))
-    if bad.size:
-        raise ValueError(f"{what}[{bad[0]}] is {y[bad[0]]}: initial states must be finite")
+    if not math.isfinite(y.sum()):
+        bad = np.flatnonzero(~np.isfinite(y))
+        if bad.size:
+            raise ValueError(f"{what}[{bad[0]}] is {y[bad[0]]}: initial states must be finite")
     return y
 
 
@@ -87,27 +88,32 @@ def _t_eval(t_eval, t0, t1):
         raise ValueError(f"t_eval must be 1-D, got shape {te.shape}")
     if te.size == 0:
         raise ValueError("t_eval is empty")
-    if not np.all(np.isfinite(te)):
-        raise ValueError("t_eval contains non-finite times")
-    if te.size > 1 and np.any(np.diff(te) < 0):
-        k = int(np.flatnonzero(np.diff(te) < 0)[0])
-        raise ValueError(f"t_eval must be sorted: t_eval[{k}] = {te[k]} > t_eval[{k + 1}] = "
-                         f"{te[k + 1]}")
-    if te[0] < t0 or te[-1] > t1:
+    # NaN fails every comparison below, so these two checks also reject non-finite times.
+    if te.size > 1:
+        d = np.diff(te)
+        if not d.min() >= 0:
+            k = int(np.flatnonzero(~(d >= 0))[0])
+            raise ValueError(f"t_eval must be sorted and finite: t_eval[{k}] = {te[k]}, "
+                             f"t_eval[{k + 1}] = {te[k + 1]}")
+    if not (te[0] >= t0 and te[-1] <= t1):
         raise ValueError(f"t_eval must lie within t_span ({t0}, {t1}); it spans "
                          f"[{te[0]}, {te[-1]}]")
     return te
 
 
 def _atol_vector(atol, n):
+    if isinstance(atol, numbers.Real):
+        a = float(atol)
+        if not (0 <= a < math.inf):
+            raise ValueError(f"atol must be finite and >= 0, got {atol!r}")
+        return np.full(n, a)
     a = np.asarray(atol, dtype=np.float64)
     if a.ndim == 0:
-        a = np.full(n, float(a))
-    elif a.shape != (n,):
+        return _atol_vector(float(a), n)
+    if a.shape != (n,):
         raise ValueError(f"atol must be a number or a vector of length {n}, got shape {a.shape}")
-    else:
-        a = np.ascontiguousarray(a)
-    if np.any(~np.isfinite(a)) or np.any(a < 0):
+    a = np.ascontiguousarray(a)
+    if not (np.all(np.isfinite(a)) and np.all(a >= 0)):
         raise ValueError("atol must be finite and >= 0")
     return a
 
