@@ -1,0 +1,416 @@
+"""Continuous-time recurrent neural networks (Beer 1995).
+
+    tau_i dy_i/dt = -y_i + sum_j W[i, j] * sigma(g_j * (y_j + theta_j)) + I_i(t)
+
+``W[i, j]`` is the weight of the connection from node ``j`` to node ``i`` (graph convention:
+an edge ``u -> v`` with weight ``w`` means *u drives v*, ``W[v, u] = w``). ``theta`` is the
+``bias``, ``g`` the ``gain``, ``sigma`` the logistic sigmoid ``1 / (1 + exp(-x))`` or ``tanh``.
+
+Reference: R. D. Beer, "On the dynamics of small continuous-time recurrent neural networks",
+Adaptive Behavior 3(4), 469-509 (1995).
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+from solvers import ODESystem
+
+from . import _kernels_ctrnn as _k
+from .inputs import Constant, Input, as_input, encode
+
+__all__ = ["CTRNN"]
+
+_SPARSE_MAX_DENSITY = 0.1
+_SPARSE_MIN_NODES = 200
+_NODE_ATTRS = ("tau", "bias", "gain")
+
+
+def _frozen(a, dtype=np.float64):
+    # Always a private copy: freezing the caller's own array would change *their* flags.
+    out = np.array(a, dtype=dtype, order="C", copy=True)
+    out.flags.writeable = False
+    return out
+
+
+def _node_label(nodes, i):
+    return f"node {nodes[i]!r} (index {i})" if nodes[i] != i else f"node {i}"
+
+
+def _edge_label(nodes, i, j):
+    # W[i, j] is the edge j -> i.
+    return f"edge {nodes[j]!r} -> {nodes[i]!r}"
+
+
+def _vector(value, n, name, nodes, *, positive=False):
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a number or a length-{n} vector, got {value!r}") from exc
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    elif arr.shape != (n,):
+        raise ValueError(f"{name} has shape {arr.shape}, expected a scalar or shape ({n},) "
+                         "(one value per node)")
+    bad = ~np.isfinite(arr)
+    if positive:
+        bad |= ~(arr > 0.0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        need = "positive and finite" if positive else "finite"
+        raise ValueError(f"{name} of {_node_label(nodes, i)} must be {need}, got {float(arr[i])!r}")
+    return _frozen(arr)
+
+
+def _check_weights(W):
+    """Return (dense WT or None, CSR W or None, n) after checking shape and values."""
+    if sp.issparse(W):
+        if W.ndim != 2 or W.shape[0] != W.shape[1]:
+            raise ValueError(f"W must be square: expected shape (n, n), got {W.shape}")
+        if not np.issubdtype(W.dtype, np.number) or np.issubdtype(W.dtype, np.complexfloating):
+            raise ValueError(f"W must hold real numbers, got dtype {W.dtype}")
+        csr = sp.csr_matrix(W, dtype=np.float64, copy=True)
+        csr.sum_duplicates()
+        return None, csr, W.shape[0]
+    if np.iscomplexobj(W):
+        raise ValueError(f"W must hold real numbers, got dtype {np.asarray(W).dtype}")
+    try:
+        arr = np.asarray(W, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"W must be a square array of real numbers or a scipy.sparse matrix: "
+                         f"{exc}") from exc
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise ValueError(f"W must be square: expected shape (n, n), got {arr.shape}")
+    return arr, None, arr.shape[0]
+
+
+class CTRNN(ODESystem):
+    """Beer's continuous-time recurrent neural network, ready for ``solvers.solve``.
+
+    ``tau_i dy_i/dt = -y_i + sum_j W[i, j] sigma(g_j (y_j + theta_j)) + I_i(t)``.
+
+    Parameters
+    ----------
+    W : array_like, shape (n, n), or scipy.sparse matrix
+        ``W[i, j]`` is the weight from node ``j`` to node ``i``. A dense array uses the dense
+        kernel; a sparse matrix is kept as CSR (duplicates summed, explicit zeros dropped) and
+        uses the sparse kernel.
+    tau, bias, gain : float or array_like, shape (n,)
+        Time constants (positive), biases ``theta`` and gains ``g``.
+    input : float, array_like (n,), or :class:`~neurodyn.inputs.Input`
+        External input ``I(t)``: a constant, a constant per node, or a
+        :class:`~neurodyn.Constant`, :class:`~neurodyn.Sampled` or :class:`~neurodyn.Sinusoid`.
+    activation : {"sigmoid", "tanh"}
+    nodes : list, optional
+        Node names (default ``range(n)``); used in messages and by :meth:`to_graph`.
+    blas : bool or None
+        Dense storage only: compute ``W @ sigma`` with BLAS (``np.dot``) instead of compiled
+        loops. ``None`` (default) uses BLAS from ``n >= 512`` nodes. Single-threaded, both are
+        equally fast; BLAS wins only through its own threads (1.6-1.9x at n = 1000-2000 on two
+        idle cores) and can become far slower when those threads compete for cores with other
+        work, e.g. ensembles integrated in parallel (measured 50x slower on a loaded 2-core
+        machine). Pass ``blas=False`` there, or limit BLAS to one thread
+        (``OPENBLAS_NUM_THREADS=1`` or threadpoolctl).
+
+    Attributes
+    ----------
+    W : ndarray (read-only) or scipy.sparse.csr_matrix
+    tau, bias, gain : ndarray, shape (n,), read-only
+    activation : str
+    input : Input
+    nodes : list
+    sparse : bool
+    blas : bool
+        Whether the dense kernel uses BLAS.
+    rhs, jac, params, n_states, name : the :class:`solvers.ODESystem` protocol.
+
+    The parameter tuple has one layout per storage type (documented in
+    ``neurodyn._kernels_ctrnn``), so every dense CTRNN shares one compiled kernel and every
+    sparse CTRNN another, whatever their size, activation or input.
+
+    Example
+    -------
+    Beer's two-neuron oscillator:
+
+    >>> net = CTRNN([[4.5, 1.0], [-1.0, 4.5]], bias=[-2.75, -1.75])
+    >>> net.n_states, net.activation, net.sparse
+    (2, 'sigmoid', False)
+    >>> dydt = np.empty(2)
+    >>> net.rhs(0.0, np.zeros(2), net.params, dydt)   # kernels also run uncompiled
+    >>> dydt.round(6)
+    array([0.418437, 0.606126])
+    """
+
+    def __init__(self, W, tau=1.0, bias=0.0, gain=1.0, input=0.0, activation="sigmoid",
+                 nodes=None, blas=None):
+        dense, csr, n = _check_weights(W)
+        if n < 1:
+            raise ValueError("W is empty: a CTRNN needs at least one node")
+        if nodes is None:
+            nodes = list(range(n))
+        else:
+            nodes = list(nodes)
+            if len(nodes) != n:
+                raise ValueError(f"nodes has {len(nodes)} names, expected {n} (one per row of W)")
+            seen = set()
+            for v in nodes:
+                if v in seen:
+                    raise ValueError(f"nodes: duplicate node name {v!r}")
+                seen.add(v)
+        if activation not in _k.ACTIVATIONS:
+            known = ", ".join(repr(a) for a in _k.ACTIVATIONS)
+            raise ValueError(f"unknown activation {activation!r}; known: {known}")
+
+        if blas and dense is None:
+            raise ValueError("blas=True needs a dense W; the sparse kernel has no BLAS branch")
+        if dense is not None:
+            bad = ~np.isfinite(dense)
+            if bad.any():
+                i, j = (int(x) for x in np.argwhere(bad)[0])
+                raise ValueError(f"W[{i}, {j}] = {float(dense[i, j])!r} is not finite "
+                                 f"({_edge_label(nodes, i, j)})")
+        else:
+            bad = np.flatnonzero(~np.isfinite(csr.data))
+            if bad.size:
+                q = int(bad[0])
+                i = int(np.searchsorted(csr.indptr, q, side="right") - 1)
+                j = int(csr.indices[q])
+                raise ValueError(f"W[{i}, {j}] = {float(csr.data[q])!r} is not finite "
+                                 f"({_edge_label(nodes, i, j)})")
+
+        tau = _vector(tau, n, "tau", nodes, positive=True)
+        bias = _vector(bias, n, "bias", nodes)
+        gain = _vector(gain, n, "gain", nodes)
+        inp = as_input(input)
+        try:
+            in_block = encode(inp, n)
+        except ValueError as exc:
+            raise ValueError(f"input: {exc}") from None
+
+        prefix = (tau, bias, gain, _k.ACTIVATIONS[activation]) + in_block
+        if dense is not None:
+            # The kernel reads W column by column (see _kernels_ctrnn), so it stores W.T
+            # contiguously; .W is a view of it, not a second copy.
+            WT = _frozen(dense.T)
+            self._WT = WT
+            self.W = WT.T
+            if blas is None:
+                blas = n >= _k.DENSE_BLAS_MIN_N
+            params = prefix + (WT, int(bool(blas)))
+            rhs, jac = _k.ctrnn_dense_rhs, _k.ctrnn_dense_jac
+        else:
+            csr.eliminate_zeros()
+            csr.sort_indices()
+            for a in (csr.data, csr.indices, csr.indptr):
+                a.flags.writeable = False
+            self.W = csr
+            csc = csr.tocsc()
+            csc.sort_indices()
+            params = prefix + (_frozen(csc.indptr, np.int64), _frozen(csc.indices, np.int64),
+                               _frozen(csc.data))
+            rhs, jac = _k.ctrnn_sparse_rhs, _k.ctrnn_sparse_jac
+        super().__init__(rhs, n, params=params, jac=jac, name="CTRNN")
+        self.tau = tau
+        self.bias = bias
+        self.gain = gain
+        self.activation = activation
+        self.input = inp
+        self.nodes = nodes
+        self.sparse = dense is None
+        self.blas = bool(blas)
+        self._locked = True
+
+    def __setattr__(self, name, value):
+        # params were built from these attributes: rebinding one would silently desync them.
+        if getattr(self, "_locked", False):
+            raise AttributeError(f"CTRNN is immutable; use replace({name}=...) for a changed copy")
+        object.__setattr__(self, name, value)
+
+    def replace(self, **changes):
+        """A copy with some constructor arguments changed (validated again; no recompilation).
+
+        >>> net = CTRNN(np.zeros((3, 3)))
+        >>> net.replace(tau=2.0, activation="tanh").tau
+        array([2., 2., 2.])
+        """
+        allowed = ("W", "tau", "bias", "gain", "input", "activation", "nodes", "blas")
+        for key in changes:
+            if key not in allowed:
+                raise TypeError(f"replace() got an unexpected argument {key!r}; "
+                                f"allowed: {', '.join(allowed)}")
+        kw = {k: getattr(self, k) for k in allowed}
+        if "W" in changes and "blas" not in changes:
+            kw["blas"] = None  # a new W may change size or storage: choose again
+        kw.update(changes)
+        return CTRNN(**kw)
+
+    @classmethod
+    def from_graph(cls, G, *, weight="weight", tau=1.0, bias=0.0, gain=1.0, input=None,
+                   activation=None, default_weight=None, sparse=None, blas=None):
+        """Build a CTRNN from a networkx graph.
+
+        Node order is ``list(G.nodes)`` and is kept in ``.nodes``. A directed edge ``u -> v``
+        with weight ``w`` means *u drives v* (``W[v, u] = w``); in an undirected ``nx.Graph``
+        every edge drives both ways with the same weight (a self-loop once).
+
+        Parameters
+        ----------
+        G : networkx.DiGraph or networkx.Graph (not a multigraph)
+        weight : str
+            Edge attribute holding the weight.
+        tau, bias, gain : float or None
+            Defaults for nodes without the node attribute of that name. ``None`` makes the
+            attribute required: a node lacking it raises ValueError.
+        input : None, float or Input
+            ``None``: each node's constant input is its ``input`` attribute (0 where absent),
+            unless ``G.graph["input"]`` holds an :class:`~neurodyn.inputs.Input` (as written by
+            :meth:`to_graph`), which is used. A number: the default for nodes without an
+            ``input`` attribute. An ``Input`` (e.g. :class:`~neurodyn.Sampled`): the drive of
+            the whole network; nodes must then not have ``input`` attributes.
+        activation : str or None
+            ``None``: ``G.graph["activation"]`` if present, else ``"sigmoid"``.
+        default_weight : float or None
+            Weight of edges lacking the ``weight`` attribute; ``None`` makes it required.
+        sparse : bool or None
+            Storage of ``W``. ``None`` picks CSR when the graph has at least 200 nodes and
+            fewer than 10 % of the ``n * n`` possible edges, dense otherwise.
+        blas : bool or None
+            As for the constructor (dense storage only).
+
+        Example
+        -------
+        >>> import networkx as nx
+        >>> G = nx.DiGraph()
+        >>> G.add_node("b", bias=-1.75)
+        >>> G.add_node("a", bias=-2.75)
+        >>> G.add_weighted_edges_from([("a", "a", 4.5), ("b", "a", 1.0),
+        ...                            ("a", "b", -1.0), ("b", "b", 4.5)])
+        >>> net = CTRNN.from_graph(G)
+        >>> net.nodes
+        ['b', 'a']
+        >>> net.W
+        array([[ 4.5, -1. ],
+               [ 1. ,  4.5]])
+        """
+        if G.is_multigraph():
+            raise ValueError("multigraphs are not supported: combine parallel edges into one "
+                             "weighted edge first")
+        nodes = list(G.nodes)
+        n = len(nodes)
+        if n == 0:
+            raise ValueError("the graph has no nodes")
+        index = {v: i for i, v in enumerate(nodes)}
+
+        per_node = {}
+        for attr, default in (("tau", tau), ("bias", bias), ("gain", gain)):
+            vals = np.empty(n)
+            for i, v in enumerate(nodes):
+                x = G.nodes[v].get(attr, default)
+                if x is None:
+                    raise ValueError(f"node {v!r} has no {attr!r} attribute, and no default "
+                                     f"was given ({attr}=None makes it required)")
+                vals[i] = _node_number(x, v, attr)
+            per_node[attr] = vals
+
+        graph_input = G.graph.get("input")
+        if input is None and isinstance(graph_input, Input):
+            input = graph_input
+        if isinstance(input, Input):
+            for v in nodes:
+                if "input" in G.nodes[v]:
+                    raise ValueError(f"node {v!r} has an 'input' attribute but input= is a "
+                                     f"{type(input).__name__} for the whole network; give one "
+                                     "or the other")
+            inp = input
+        else:
+            default_in = 0.0 if input is None else input
+            if not isinstance(default_in, numbers.Real):
+                raise TypeError(f"input must be None, a number or a neurodyn Input, got "
+                                f"{type(input).__name__}")
+            inp = Constant([_node_number(G.nodes[v].get("input", default_in), v, "input")
+                            for v in nodes])
+
+        if activation is None:
+            activation = G.graph.get("activation", "sigmoid")
+
+        rows, cols, ws = [], [], []
+        directed = G.is_directed()
+        for u, v, data in G.edges(data=True):
+            w = data.get(weight, default_weight)
+            if w is None:
+                raise ValueError(f"edge {u!r} -> {v!r} has no {weight!r} attribute (pass "
+                                 "default_weight= to allow that)")
+            try:
+                w = float(w)
+            except (TypeError, ValueError):
+                raise ValueError(f"edge {u!r} -> {v!r}: {weight!r} must be a number, "
+                                 f"got {w!r}") from None
+            rows.append(index[v])
+            cols.append(index[u])
+            ws.append(w)
+            if not directed and u != v:
+                rows.append(index[u])
+                cols.append(index[v])
+                ws.append(w)
+        if sparse is None:
+            sparse = n >= _SPARSE_MIN_NODES and len(ws) < _SPARSE_MAX_DENSITY * n * n
+        if sparse:
+            W = sp.csr_matrix((np.asarray(ws, dtype=np.float64),
+                               (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
+                              shape=(n, n))
+        else:
+            W = np.zeros((n, n))
+            if ws:
+                W[np.asarray(rows), np.asarray(cols)] = ws
+        return cls(W, tau=per_node["tau"], bias=per_node["bias"], gain=per_node["gain"],
+                   input=inp, activation=activation, nodes=nodes, blas=blas)
+
+    def to_graph(self, weight="weight"):
+        """The network as a ``networkx.DiGraph`` that :meth:`from_graph` turns back into it.
+
+        Nodes (in order) carry ``tau``, ``bias``, ``gain`` and, for a constant input, ``input``;
+        every nonzero ``W[v, u]`` becomes an edge ``u -> v``. ``G.graph`` holds
+        ``activation`` and, for a time-varying input, ``input`` (the Input object).
+
+        >>> net = CTRNN([[0.0, 2.0], [0.0, 0.0]], nodes=["x", "y"])
+        >>> list(net.to_graph().edges(data="weight"))
+        [('y', 'x', 2.0)]
+        """
+        import networkx as nx
+
+        G = nx.DiGraph(activation=self.activation)
+        n = self.n_states
+        const = None
+        if isinstance(self.input, Constant):
+            const = np.broadcast_to(self.input.value, (n,))
+        else:
+            G.graph["input"] = self.input
+        for i, v in enumerate(self.nodes):
+            attrs = {"tau": float(self.tau[i]), "bias": float(self.bias[i]),
+                     "gain": float(self.gain[i])}
+            if const is not None:
+                attrs["input"] = float(const[i])
+            G.add_node(v, **attrs)
+        if self.sparse:
+            coo = self.W.tocoo()
+            rows, cols, vals = coo.row, coo.col, coo.data
+        else:
+            rows, cols = np.nonzero(self.W)
+            vals = self.W[rows, cols]
+        G.add_edges_from((self.nodes[j], self.nodes[i], {weight: float(w)})
+                         for i, j, w in zip(rows.tolist(), cols.tolist(), vals.tolist()))
+        return G
+
+    def __repr__(self):
+        kind = "sparse" if self.sparse else "dense"
+        return (f"CTRNN(n={self.n_states}, {kind}, activation={self.activation!r}, "
+                f"input={self.input!r})")
+
+
+def _node_number(x, node, attr):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        raise ValueError(f"node {node!r}: attribute {attr!r} must be a number, got {x!r}") from None
