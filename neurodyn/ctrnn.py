@@ -25,7 +25,7 @@ __all__ = ["CTRNN"]
 
 _SPARSE_MAX_DENSITY = 0.1
 _SPARSE_MIN_NODES = 200
-_NODE_ATTRS = ("tau", "bias", "gain")
+_CTOR_ARGS = ("W", "tau", "bias", "gain", "input", "activation", "nodes", "blas")
 
 
 def _frozen(a, dtype=np.float64):
@@ -228,6 +228,14 @@ class CTRNN(ODESystem):
             raise AttributeError(f"CTRNN is immutable; use replace({name}=...) for a changed copy")
         object.__setattr__(self, name, value)
 
+    def _kwargs(self):
+        return {k: getattr(self, k) for k in _CTOR_ARGS}
+
+    def __reduce__(self):
+        # Through the constructor, so arrays come back read-only (pickle restores them
+        # writeable, which would also change the Numba type of params) and validated.
+        return _rebuild, (self._kwargs(),)
+
     def replace(self, **changes):
         """A copy with some constructor arguments changed (validated again; no recompilation).
 
@@ -235,12 +243,11 @@ class CTRNN(ODESystem):
         >>> net.replace(tau=2.0, activation="tanh").tau
         array([2., 2., 2.])
         """
-        allowed = ("W", "tau", "bias", "gain", "input", "activation", "nodes", "blas")
         for key in changes:
-            if key not in allowed:
+            if key not in _CTOR_ARGS:
                 raise TypeError(f"replace() got an unexpected argument {key!r}; "
-                                f"allowed: {', '.join(allowed)}")
-        kw = {k: getattr(self, k) for k in allowed}
+                                f"allowed: {', '.join(_CTOR_ARGS)}")
+        kw = self._kwargs()
         if "W" in changes and "blas" not in changes:
             kw["blas"] = None  # a new W may change size or storage: choose again
         kw.update(changes)
@@ -407,6 +414,10 @@ class CTRNN(ODESystem):
         kind = "sparse" if self.sparse else "dense"
         return (f"CTRNN(n={self.n_states}, {kind}, activation={self.activation!r}, "
                 f"input={self.input!r})")
+
+
+def _rebuild(kwargs):
+    return CTRNN(**kwargs)
 
 
 def _node_number(x, node, attr):

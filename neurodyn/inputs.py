@@ -74,6 +74,11 @@ class Input:
         for k, v in kw.items():
             object.__setattr__(self, k, v)
 
+    def __reduce__(self):
+        # Rebuild through the constructor: it re-validates, and re-freezes the arrays (pickle
+        # would restore them writeable, changing the Numba type of a model's params).
+        return type(self), self._args()
+
 
 class Constant(Input):
     """Constant input ``I_i(t) = value_i``.
@@ -98,6 +103,9 @@ class Constant(Input):
         if arr.ndim > 1:
             raise ValueError(f"Constant value has shape {arr.shape}, expected a scalar or (n,)")
         self._set(value=_frozen(arr))
+
+    def _args(self):
+        return (self.value,)
 
     def _encode(self, n):
         return INPUT_CONSTANT, _per_node(self.value, n, "Constant value"), None, None, None, \
@@ -153,6 +161,9 @@ class Sampled(Input):
                              f"({m}, n_nodes) to match the {m} sample times")
         self._set(times=_frozen(ts), values=_frozen(vals), interp=interp)
 
+    def _args(self):
+        return (self.times, self.values, self.interp)
+
     def _encode(self, n):
         cols = self.values.shape[1]
         if cols != 1 and cols != n:
@@ -189,6 +200,9 @@ class Sinusoid(Input):
                 raise ValueError(f"Sinusoid {name} has shape {arr.shape}, expected a scalar or (n,)")
             vals[name] = _frozen(arr)
         self._set(**vals)
+
+    def _args(self):
+        return (self.amplitude, self.frequency, self.phase, self.offset)
 
     def _encode(self, n):
         amp = _per_node(self.amplitude, n, "Sinusoid amplitude")
