@@ -364,9 +364,8 @@ class CTRNN(ODESystem):
         if sparse is None:
             sparse = n >= _SPARSE_MIN_NODES and len(ws) < _SPARSE_MAX_DENSITY * n * n
         if sparse:
-            W = sp.csr_matrix((np.asarray(ws, dtype=np.float64),
-                               (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
-                              shape=(n, n))
+            ij = (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))
+            W = sp.csr_matrix((np.asarray(ws, dtype=np.float64), ij), shape=(n, n))
         else:
             W = np.zeros((n, n))
             if ws:

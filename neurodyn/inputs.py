@@ -148,8 +148,9 @@ class Sampled(Input):
         steps = np.flatnonzero(np.diff(ts) <= 0.0)
         if steps.size:
             k = int(steps[0]) + 1
-            raise ValueError(f"Sampled times must be strictly increasing: times[{k}] = {float(ts[k])!r} "
-                             f"<= times[{k - 1}] = {float(ts[k - 1])!r}")
+            raise ValueError("Sampled times must be strictly increasing: "
+                             f"times[{k}] = {float(ts[k])!r} <= "
+                             f"times[{k - 1}] = {float(ts[k - 1])!r}")
         vals = _real_array(values, "Sampled values")
         m = ts.shape[0]
         if vals.ndim == 1 and vals.shape[0] == m:
@@ -197,7 +198,8 @@ class Sinusoid(Input):
                         ("offset", offset)):
             arr = _real_array(v, f"Sinusoid {name}")
             if arr.ndim > 1:
-                raise ValueError(f"Sinusoid {name} has shape {arr.shape}, expected a scalar or (n,)")
+                raise ValueError(f"Sinusoid {name} has shape {arr.shape}, "
+                                 "expected a scalar or (n,)")
             vals[name] = _frozen(arr)
         self._set(**vals)
 
