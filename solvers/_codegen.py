@@ -78,7 +78,12 @@ def _py_func(fn):
 
 
 def _cacheable(fn):
-    """Source text of a kernel that can be cached on disk, or None."""
+    """Text that identifies a kernel's code for the on-disk cache, or None if it can't be cached.
+
+    The whole source *file* is hashed, not only the kernel: kernels call helpers of their module
+    (``register_jitable`` functions, other kernels) that Numba compiles into them, and an edit to
+    a helper must not bring back stale machine code.
+    """
     if fn is None:
         return ""
     f = _py_func(fn)
@@ -88,8 +93,8 @@ def _cacheable(fn):
         src_file = inspect.getsourcefile(f)
         if not src_file or not os.path.exists(src_file):
             return None
-        return inspect.getsource(f)
-    except (OSError, TypeError):
+        return Path(src_file).read_text()
+    except (OSError, TypeError, UnicodeDecodeError):
         return None
 
 

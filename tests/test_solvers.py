@@ -332,3 +332,34 @@ def test_odesystem_validation():
         ODESystem(lorenz, 3, params=[object()])
     s = LORENZ.with_params((10.0, 28.0, 1.0))
     assert s.rhs is LORENZ.rhs and s.params[2] == 1.0
+
+
+def test_edited_helper_is_not_served_from_a_stale_cache(tmp_path):
+    # A kernel calling a helper of its module: editing only the helper must change the result
+    # in the next process (Numba compiles the helper into the cached loop).
+    kern = tmp_path / "helperkern.py"
+    script = textwrap.dedent(f'''
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        import numpy as np, solvers
+        from helperkern import rate_rhs
+        s = solvers.solve(solvers.ODESystem(rate_rhs, 1), (0, 1), [0.0], method="euler", dt=0.5)
+        print(s.y[-1, 0])
+    ''')
+    env = dict(os.environ, NEURODYN_CACHE_DIR=str(tmp_path / "nd"),
+               NUMBA_CACHE_DIR=str(tmp_path / "nb"))
+    outs = []
+    for rate in ("1.0", "3.0"):
+        kern.write_text(textwrap.dedent(f'''
+            from numba.core.extending import register_jitable
+
+            @register_jitable
+            def rate():
+                return {rate}
+
+            def rate_rhs(t, y, p, dydt):
+                dydt[0] = rate()
+        '''))
+        outs.append(float(subprocess.run([sys.executable, "-c", script], env=env, text=True,
+                                         capture_output=True, check=True).stdout))
+    assert outs == [1.0, 3.0]
