@@ -7,7 +7,9 @@ cache) in a FRESH Python process.
 Each child reports, with ``time.perf_counter()`` from its first line, the import time and the
 first-solve time; the parent also records the wall time of the whole process (interpreter
 start-up included). Repeated 3 times (new directories each time); medians are reported and
-checked against the bars warm < 2 s and cold < 15 s (import + first solve).
+checked against the bars warm < 2 s and cold < 15 s (import + first solve). A repetition during
+which other processes used the CPU is done again after waiting for an idle machine
+(``--retries``).
 
 Usage: python benchmarks/bench_startup.py [--quick] [--repeats R] [--json PATH]
 """
@@ -28,8 +30,10 @@ import subprocess
 import tempfile
 import time
 
-from benchmarks.common import (ROOT, LoadMonitor, end, engine, fmt_t, machine_info,
-                               print_header, wait_idle)
+from benchmarks.common import (BUSY_CORES, ROOT, LoadMonitor, end, engine, fmt_t,
+                               machine_info, print_header, wait_idle)
+
+RETRIES = 2
 
 BARS = {"cold": 15.0, "warm": 2.0}
 
@@ -74,6 +78,24 @@ def count_files(*dirs):
     return sum(len(files) for d in dirs for _, _, files in os.walk(d))
 
 
+def one_repetition():
+    """A cold and a warm child on new, empty cache directories. Returns ({state: result},
+    cores other processes kept busy meanwhile)."""
+    mon = LoadMonitor()
+    tmp = Path(tempfile.mkdtemp(prefix="neurodyn-startup-"))
+    try:
+        nb, nd = tmp / "numba", tmp / "neurodyn"
+        nb.mkdir()
+        nd.mkdir()
+        out = {}
+        for state in ("cold", "warm"):
+            out[state] = run_child(nb, nd)
+            out[state]["cache_files"] = count_files(nb, nd)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out, mon.foreign_cores()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="1 repetition instead of 3")
@@ -81,7 +103,12 @@ def main():
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--wait-idle", type=float, default=30.0, metavar="S",
                    help="wait up to S seconds for an idle machine first (0: do not wait)")
+    p.add_argument("--retries", type=int, default=2, metavar="K",
+                   help="repeat a repetition, up to K times, when other processes used more "
+                   f"than {BUSY_CORES} cores meanwhile (default 2)")
     args = p.parse_args()
+    global RETRIES
+    RETRIES = max(0, args.retries)
     reps = args.repeats or (1 if args.quick else 3)
 
     wait_idle(args.wait_idle)
@@ -93,21 +120,21 @@ def main():
     monitor = LoadMonitor()
     runs = {"cold": [], "warm": []}
     for k in range(reps):
-        tmp = Path(tempfile.mkdtemp(prefix="neurodyn-startup-"))
-        try:
-            nb, nd = tmp / "numba", tmp / "neurodyn"
-            nb.mkdir()
-            nd.mkdir()
-            for state in ("cold", "warm"):
-                r = run_child(nb, nd)
-                r["cache_files"] = count_files(nb, nd)
-                runs[state].append(r)
-                print(f"  rep {k + 1} {state}: import {fmt_t(r['import_s'])}, first solve "
-                      f"{fmt_t(r['first_solve_s'])}, import+solve {fmt_t(r['total_s'])}, "
-                      f"process wall {fmt_t(r['process_wall_s'])}, "
-                      f"{r['cache_files']} files in the caches, success={r['success']}")
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        for attempt in range(RETRIES + 1):
+            if attempt:
+                wait_idle(60.0, quiet_message=False)
+            pair, fc = one_repetition()
+            if fc is None or fc <= BUSY_CORES:
+                break
+        for state, r in pair.items():
+            r["foreign_cores"], r["attempts"] = fc, attempt + 1
+            runs[state].append(r)
+            print(f"  rep {k + 1} {state}: import {fmt_t(r['import_s'])}, first solve "
+                  f"{fmt_t(r['first_solve_s'])}, import+solve {fmt_t(r['total_s'])}, "
+                  f"process wall {fmt_t(r['process_wall_s'])}, "
+                  f"{r['cache_files']} files in the caches, success={r['success']}"
+                  + (f"  BUSY: other processes used {fc:.2f} cores" if fc and fc > BUSY_CORES
+                     else ""))
 
     print(f"\nmedians of {reps} repetition(s):")
     print(f"  {'':5}  {'import':>9}  {'first solve':>11}  {'import+solve':>12}  "

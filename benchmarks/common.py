@@ -24,7 +24,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 
-LOAD_WARN = 0.5
+LOAD_WARN = 0.5      # warn when the 1-min load average at the start is above this
+# A row is timed again (after waiting for an idle CPU) when other processes kept more than
+# BUSY_CORES cores busy meanwhile, at most RETRIES times (set by begin() from --retries).
+BUSY_CORES = 0.2
+RETRIES = 2
+MIN_WINDOW_S = 0.3   # time a row at least this long, so that the foreign load can be measured
 
 
 # --------------------------------------------------------------------------- machine
@@ -94,7 +99,7 @@ class LoadMonitor:
             return None
 
 
-def wait_idle(max_wait_s: float, threshold=0.1, need=2) -> None:
+def wait_idle(max_wait_s: float, threshold=0.1, need=2, quiet_message=True) -> None:
     """Wait (at most ``max_wait_s``) until the other processes use less than ``threshold``
     cores for ``need`` consecutive seconds; say how it went."""
     if max_wait_s <= 0:
@@ -110,14 +115,17 @@ def wait_idle(max_wait_s: float, threshold=0.1, need=2) -> None:
                 return
     except OSError:
         return
-    print(f"WARNING: the machine did not become idle within {max_wait_s:.0f} s (other "
-          f"processes kept {busy:.2f} cores busy); measuring anyway")
+    if quiet_message:
+        print(f"WARNING: the machine did not become idle within {max_wait_s:.0f} s (other "
+              f"processes kept {busy:.2f} cores busy); measuring anyway")
 
 
 def begin(doc: str, title: str):
     """Parse the options, wait for an idle machine, print the header. Returns (args, info,
     monitor); pass the last two to :func:`end`."""
+    global RETRIES
     args = parse_args(doc)
+    RETRIES = max(0, args.retries)
     wait_idle(args.wait_idle)
     info = machine_info()
     print_header(title, info)
@@ -131,10 +139,10 @@ def end(info: dict, monitor: LoadMonitor) -> None:
     info["machine_load_end"] = os.getloadavg()[0]
     if fc is None:
         return
-    print(f"\nother processes kept {fc:.2f} cores busy on average during the measurements "
-          f"(machine_load at the end {info['machine_load_end']:.2f})")
-    if fc > 0.2:
-        print("WARNING: the machine was not idle while measuring; rerun for trustworthy timings")
+    print(f"\nother processes kept {fc:.2f} cores busy on average during this run, first calls "
+          f"and retries included (machine_load at the end {info['machine_load_end']:.2f})")
+    if fc > BUSY_CORES:
+        print("(timings of rows without a BUSY note were taken while the machine was idle)")
 
 
 def print_header(title: str, info: dict) -> None:
@@ -146,8 +154,9 @@ def print_header(title: str, info: dict) -> None:
     print(f"caches: NUMBA_CACHE_DIR={info['NUMBA_CACHE_DIR']}, "
           f"NEURODYN_CACHE_DIR={info['NEURODYN_CACHE_DIR']}")
     if info["machine_load"] > LOAD_WARN:
-        print(f"WARNING: machine_load {info['machine_load']:.2f} > {LOAD_WARN}: another process "
-              "is using the CPU; timings are not trustworthy")
+        print(f"WARNING: machine_load {info['machine_load']:.2f} > {LOAD_WARN}: the CPU was busy "
+              "during the last minute (a benchmark run just before this one counts too); see "
+              "the load measured during the run at the end")
 
 
 def parse_args(doc: str, default_repeats: int = 7):
@@ -160,6 +169,9 @@ def parse_args(doc: str, default_repeats: int = 7):
     p.add_argument("--wait-idle", type=float, default=30.0, metavar="S",
                    help="first wait up to S seconds for other processes to leave the CPU "
                    "idle (default 30; 0: do not wait)")
+    p.add_argument("--retries", type=int, default=2, metavar="K",
+                   help="time a row again, up to K times, when other processes used more than "
+                   f"{BUSY_CORES} cores meanwhile (default 2)")
     a = p.parse_args()
     if a.repeats is None:
         a.repeats = 5 if a.quick else default_repeats
@@ -235,32 +247,49 @@ class Row:
     match: str | None = None          # name of the row of ours this peer is compared with
 
 
-def time_calls(fn, repeats: int, *, extra_warmup: int = 0):
+def time_calls(fn, repeats: int, *, extra_warmup: int = 0, max_calls: int = 2000):
     """Call ``fn`` once (timed as the first call), ``extra_warmup`` more times untimed, then
-    ``repeats`` times. Returns (first_s, times, cpu_times, last_result)."""
+    time at least ``repeats`` calls, continuing up to ``MIN_WINDOW_S`` seconds (at most
+    ``max_calls``). When other processes used the CPU meanwhile (more than ``BUSY_CORES``),
+    wait for an idle machine and time again, at most ``RETRIES`` times.
+
+    Returns (first_s, times, cpu_times, foreign_cores, attempts, last_result)."""
     t0 = time.perf_counter()
     res = fn()
     first = time.perf_counter() - t0
     for _ in range(extra_warmup):
         res = fn()
-    times, cpus = [], []
-    for _ in range(repeats):
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        res = fn()
-        times.append(time.perf_counter() - t0)
-        cpus.append(time.process_time() - c0)
-    return first, times, cpus, res
+    for attempt in range(RETRIES + 1):
+        if attempt:
+            wait_idle(60.0, quiet_message=False)
+        times, cpus = [], []
+        mon = LoadMonitor()
+        w0 = time.perf_counter()
+        while len(times) < repeats or (time.perf_counter() - w0 < MIN_WINDOW_S
+                                       and len(times) < max_calls):
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            res = fn()
+            times.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+        fc = mon.foreign_cores()
+        if fc is None or fc <= BUSY_CORES:
+            break
+    return first, times, cpus, fc, attempt + 1, res
 
 
 def timed_row(name, fn, repeats, *, ours=False, compile_s=None, extra_warmup=0, match=None,
               note=""):
     """Time ``fn`` and return (Row, last result). Statistics and accuracy are filled in by the
-    caller from the result."""
-    first, times, cpus, res = time_calls(fn, repeats, extra_warmup=extra_warmup)
+    caller from the result. ``row.extra`` records the number of timed calls, the attempts and
+    the cores other processes used meanwhile; a row timed on a busy machine says so."""
+    first, times, cpus, fc, attempts, res = time_calls(fn, repeats, extra_warmup=extra_warmup)
     row = Row(name, ours=ours, first_s=first if compile_s is None else first + compile_s,
               compile_s=compile_s, median_s=statistics.median(times), min_s=min(times),
               max_s=max(times), cpu_s=sum(cpus) / len(cpus), match=match, note=note)
+    row.extra.update({"calls": len(times), "attempts": attempts, "foreign_cores": fc})
+    if fc is not None and fc > BUSY_CORES:
+        row.note = (row.note + f"  BUSY: other processes used {fc:.2f} cores").strip()
     return row, res
 
 
@@ -300,12 +329,13 @@ def _fmt_err(e):
 def print_table(rows, extra_cols=()):
     """Print the rows, then the ratio (peer median / ours median) of every peer against the
     row of ours it is matched with and against our fastest row."""
-    head = ["", "row", "first call", "median", "min", "max", "cpu", "nfev", *extra_cols,
-            "max err"]
+    head = ["", "row", "first call", "median", "min", "max", "calls", "cpu", "nfev",
+            *extra_cols, "max err"]
     lines = []
     for r in rows:
         lines.append(["*" if r.ours else "", r.name, fmt_t(r.first_s), fmt_t(r.median_s),
-                      fmt_t(r.min_s), fmt_t(r.max_s), fmt_t(r.cpu_s),
+                      fmt_t(r.min_s), fmt_t(r.max_s), str(r.extra.get("calls", "-")),
+                      fmt_t(r.cpu_s),
                       "-" if r.nfev is None else str(r.nfev),
                       *[str(r.extra.get(c, "-")) for c in extra_cols], _fmt_err(r.err)])
     widths = [max(len(x[i]) for x in [head] + lines) for i in range(len(head))]
@@ -318,7 +348,13 @@ def print_table(rows, extra_cols=()):
     for r, ln in zip(rows, lines):
         print(join(ln) + (f"   {r.note}" if r.note else ""))
     print("(* = ours; first call includes JIT compilation or loading the compiled-code cache; "
-          "cpu = mean process CPU time per call, all threads)")
+          "median/min/max over `calls` timed calls; cpu = mean process CPU time per call, all "
+          "threads)")
+
+    again = [f"{r.name} ({r.extra['attempts']}x)" for r in rows
+             if r.extra.get("attempts", 1) > 1]
+    if again:
+        print("timed again after other processes had used the CPU: " + ", ".join(again))
 
     ours = {r.name: r for r in rows if r.ours and r.median_s}
     peers = [r for r in rows if not r.ours and r.median_s]
