@@ -8,7 +8,7 @@ whatever its size, activation or input — shares one compiled specialisation.
 
 Parameter layout (``p``), shared prefix of 11 entries, then the storage-specific tail:
 
-    0  tau      float64 (n,)    time constants (> 0)
+    0  rate     float64 (n,)    1 / tau (a multiply per node instead of a divide per evaluation)
     1  theta    float64 (n,)    biases
     2  gain     float64 (n,)    gains
     3  act      int             0 sigmoid, 1 tanh
@@ -20,7 +20,8 @@ Parameter layout (``p``), shared prefix of 11 entries, then the storage-specific
     9  in_ts    float64 (m,)    sample times (strictly increasing)
     10 in_vals  float64 (m, c)  samples, c = 1 (shared by all nodes) or n
   dense:
-    11 WT       float64 (n, n)  WT[j, i] = W[i, j]: row j holds the outgoing weights of node j
+    11 M        float64 (n, n)  use_blas = 0: WT, WT[j, i] = W[i, j] (row j holds the outgoing
+                                weights of node j); use_blas = 1: W itself, C-contiguous
     12 use_blas int             1: W @ s through BLAS (np.dot), 0: compiled loops
   sparse (W stored column-compressed, i.e. CSR of W.T):
     11 indptr   int64 (n+1,)    entries of source j are indptr[j]:indptr[j+1]
@@ -127,7 +128,7 @@ def _input_at(kind, i, t, off, amp, omega, phase, vals, k, frac):
 
 def ctrnn_dense_rhs(t, y, p, dydt):
     """dy/dt of a CTRNN with a dense weight matrix (layout in the module docstring)."""
-    (tau, theta, gain, act, kind, off, amp, omega, phase, ts, vals, WT, use_blas) = p
+    (rate, theta, gain, act, kind, off, amp, omega, phase, ts, vals, M, use_blas) = p
     n = y.shape[0]
     k, frac = _sample_position(kind, ts, t)
     if use_blas != 0:
@@ -136,11 +137,12 @@ def ctrnn_dense_rhs(t, y, p, dydt):
             s[j] = _act(act, gain[j] * (y[j] + theta[j]))
         # np.dot allocates its result rather than writing into dydt: Numba's np.dot(a, b, out)
         # only compiles for a contiguous out, and the engine may hand us a strided view.
-        ws = np.dot(WT.T, s)
+        ws = np.dot(M, s)
         for i in range(n):
             dydt[i] = (ws[i] - y[i] + _input_at(kind, i, t, off, amp, omega, phase, vals, k,
-                                                frac)) / tau[i]
+                                                frac)) * rate[i]
         return
+    WT = M
     for i in range(n):
         dydt[i] = _input_at(kind, i, t, off, amp, omega, phase, vals, k, frac) - y[i]
     # Four sources per sweep: dydt is loaded and stored once per four rows of WT instead of
@@ -162,24 +164,28 @@ def ctrnn_dense_rhs(t, y, p, dydt):
             dydt[i] += WT[j, i] * s0
         j += 1
     for i in range(n):
-        dydt[i] /= tau[i]
+        dydt[i] *= rate[i]
 
 
 def ctrnn_dense_jac(t, y, p, J):
     """J[i, j] = (-delta_ij + W[i, j] * g_j * sigma'(g_j (y_j + theta_j))) / tau_i."""
-    (tau, theta, gain, act, kind, off, amp, omega, phase, ts, vals, WT, use_blas) = p
+    (rate, theta, gain, act, kind, off, amp, omega, phase, ts, vals, M, use_blas) = p
     n = y.shape[0]
     for j in range(n):
         d = gain[j] * _dact(act, gain[j] * (y[j] + theta[j]))
-        for i in range(n):
-            J[i, j] = WT[j, i] * d / tau[i]
+        if use_blas != 0:
+            for i in range(n):
+                J[i, j] = M[i, j] * d * rate[i]
+        else:
+            for i in range(n):
+                J[i, j] = M[j, i] * d * rate[i]
     for i in range(n):
-        J[i, i] -= 1.0 / tau[i]
+        J[i, i] -= rate[i]
 
 
 def ctrnn_sparse_rhs(t, y, p, dydt):
     """dy/dt of a CTRNN with a sparse weight matrix (layout in the module docstring)."""
-    (tau, theta, gain, act, kind, off, amp, omega, phase, ts, vals, indptr, indices, data) = p
+    (rate, theta, gain, act, kind, off, amp, omega, phase, ts, vals, indptr, indices, data) = p
     n = y.shape[0]
     k, frac = _sample_position(kind, ts, t)
     for i in range(n):
@@ -194,12 +200,12 @@ def ctrnn_sparse_rhs(t, y, p, dydt):
             i = indices[q]
             dydt[i] += data[q] * s
     for i in range(n):
-        dydt[i] /= tau[i]
+        dydt[i] *= rate[i]
 
 
 def ctrnn_sparse_jac(t, y, p, J):
     """Dense Jacobian of the sparse CTRNN (same formula as ctrnn_dense_jac)."""
-    (tau, theta, gain, act, kind, off, amp, omega, phase, ts, vals, indptr, indices, data) = p
+    (rate, theta, gain, act, kind, off, amp, omega, phase, ts, vals, indptr, indices, data) = p
     n = y.shape[0]
     for i in range(n):
         for j in range(n):
@@ -212,6 +218,6 @@ def ctrnn_sparse_jac(t, y, p, J):
         d = gain[j] * _dact(act, gain[j] * (y[j] + theta[j]))
         for q in range(a, b):
             i = indices[q]
-            J[i, j] += data[q] * d / tau[i]
+            J[i, j] += data[q] * d * rate[i]
     for i in range(n):
-        J[i, i] -= 1.0 / tau[i]
+        J[i, i] -= rate[i]

@@ -189,16 +189,19 @@ class CTRNN(ODESystem):
         except ValueError as exc:
             raise ValueError(f"input: {exc}") from None
 
-        prefix = (tau, bias, gain, _k.ACTIVATIONS[activation]) + in_block
+        prefix = (_frozen(1.0 / tau), bias, gain, _k.ACTIVATIONS[activation]) + in_block
         if dense is not None:
-            # The kernel reads W column by column (see _kernels_ctrnn), so it stores W.T
-            # contiguously; .W is a view of it, not a second copy.
-            WT = _frozen(dense.T)
-            self._WT = WT
-            self.W = WT.T
             if blas is None:
                 blas = n >= _k.DENSE_BLAS_MIN_N
-            params = prefix + (WT, int(bool(blas)))
+            # The loop kernel reads W column by column (see _kernels_ctrnn), so it stores W.T
+            # contiguously; BLAS is fastest on W itself. .W is a view either way, not a copy.
+            if blas:
+                M = _frozen(dense)
+                self.W = M
+            else:
+                M = _frozen(dense.T)
+                self.W = M.T
+            params = prefix + (M, int(bool(blas)))
             rhs, jac = _k.ctrnn_dense_rhs, _k.ctrnn_dense_jac
         else:
             csr.eliminate_zeros()

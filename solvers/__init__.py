@@ -10,9 +10,10 @@ discrete-time maps.
 >>> solve(ODESystem(decay, 1), (0.0, 1.0), [1.0]).success
 True
 """
-from .integrate import METHODS, iterate, solve
+from .integrate import METHODS, compiled_loop, iterate, solve
 from .solution import Solution
 from .system import MapSystem, ODESystem
 from ._codegen import cache_dir
 
-__all__ = ["ODESystem", "MapSystem", "Solution", "solve", "iterate", "METHODS", "cache_dir"]
+__all__ = ["ODESystem", "MapSystem", "Solution", "solve", "iterate", "compiled_loop", "METHODS",
+           "cache_dir"]

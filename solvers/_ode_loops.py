@@ -18,6 +18,12 @@ import numpy as np
 rhs = globals().get("rhs")
 jac = globals().get("jac")
 CACHE = globals().get("CACHE", False)
+# The method's tableau, injected as constants (see solvers._codegen.loops_for).
+TA = globals().get("TA")
+TC = globals().get("TC")
+TB = globals().get("TB")
+TE = globals().get("TE")
+TP = globals().get("TP")
 
 SUCCESS = 0
 MAX_STEPS = -1
@@ -79,11 +85,15 @@ def _first_step(t0, y0, f0, t1, rtol, atol, p, order, hmax, ytmp, ftmp):
 
 @numba.njit(cache=CACHE, nogil=True)
 def rk_adaptive(t0, t1, y0, t_eval, use_t_eval, rtol, atol, h, hmax, max_steps, p,
-                A, C, B, E, P, error_order, safety, facmin, facmax, beta):
+                error_order, safety, facmin, facmax, beta):
     """Embedded FSAL Runge-Kutta pair with PI step control and dense output at t_eval.
 
     Returns (status, t, y, h, n_out, out_t, out_y, nfev, naccepted, nrejected).
     """
+    A = TA
+    C = TC
+    E = TE
+    P = TP
     n = y0.size
     S = C.size
     D = P.shape[1]
@@ -241,13 +251,16 @@ def rk_adaptive(t0, t1, y0, t_eval, use_t_eval, rtol, atol, h, hmax, max_steps, 
 
 
 @numba.njit(cache=CACHE, nogil=True)
-def rk_fixed(t0, t1, y0, dt, n_steps, t_eval, use_t_eval, max_steps, p, A, C, B):
+def rk_fixed(t0, t1, y0, dt, n_steps, t_eval, use_t_eval, max_steps, p):
     """Explicit Runge-Kutta with a fixed step dt (the last step ends exactly at t1).
 
     Output at t_eval by cubic Hermite interpolation between steps (f at both ends is the
     stage-1 evaluation of the neighbouring steps, so it costs nothing).
     Returns (status, t, y, n_out, out_t, out_y, nfev, nsteps).
     """
+    A = TA
+    C = TC
+    B = TB
     n = y0.size
     S = C.size
     K = np.empty((S, n))

@@ -8,11 +8,12 @@ import numpy as np
 from numba.core.errors import NumbaError
 
 from . import tableaus
+from ._checks import first_bad_time, first_non_finite
 from ._codegen import loops_for
 from .solution import FAILED, MAX_STEPS, NON_FINITE, STATUS_MESSAGES, SUCCESS, Solution
 from .system import MapSystem, normalize_params
 
-__all__ = ["solve", "iterate", "METHODS"]
+__all__ = ["solve", "iterate", "compiled_loop", "METHODS"]
 
 STIFF = ("radau", "bdf", "lsoda")
 METHODS = tuple(tableaus.FIXED) + tuple(tableaus.ADAPTIVE) + STIFF
@@ -57,16 +58,15 @@ def _positive(name, value, allow_inf=False):
 
 
 def _state_vector(y0, n, system, what="y0"):
-    if np.ndim(y0) > 1:
+    y = np.array(y0, dtype=np.float64)
+    if y.ndim != 1:
         raise ValueError(f"{what} must be a 1-D vector of length {n} for {_name(system)}, got "
-                         f"shape {np.shape(y0)}")
-    y = np.array(y0, dtype=np.float64, copy=True).reshape(-1)
+                         f"shape {y.shape}")
     if y.size != n:
         raise ValueError(f"{what} has length {y.size}, but {_name(system)} has {n} states")
-    if not math.isfinite(y.sum()):
-        bad = np.flatnonzero(~np.isfinite(y))
-        if bad.size:
-            raise ValueError(f"{what}[{bad[0]}] is {y[bad[0]]}: initial states must be finite")
+    k = first_non_finite(y)
+    if k >= 0:
+        raise ValueError(f"{what}[{k}] is {y[k]}: initial states must be finite")
     return y
 
 
@@ -93,16 +93,15 @@ def _t_eval(t_eval, t0, t1):
         raise ValueError(f"t_eval must be 1-D, got shape {te.shape}")
     if te.size == 0:
         raise ValueError("t_eval is empty")
-    # NaN fails every comparison below, so these two checks also reject non-finite times.
-    if te.size > 1:
-        d = np.diff(te)
-        if not d.min() >= 0:
-            k = int(np.flatnonzero(~(d >= 0))[0])
-            raise ValueError(f"t_eval must be sorted and finite: t_eval[{k}] = {te[k]}, "
-                             f"t_eval[{k + 1}] = {te[k + 1]}")
-    if not (te[0] >= t0 and te[-1] <= t1):
-        raise ValueError(f"t_eval must lie within t_span ({t0}, {t1}); it spans "
-                         f"[{te[0]}, {te[-1]}]")
+    k = first_bad_time(te, t0, t1)
+    if k >= 0:
+        v = te[k]
+        if not math.isfinite(v):
+            raise ValueError(f"t_eval[{k}] is {v}: output times must be finite")
+        if v < t0 or v > t1:
+            raise ValueError(f"t_eval must lie within t_span ({t0}, {t1}); t_eval[{k}] = {v}")
+        raise ValueError(f"t_eval must be sorted: t_eval[{k - 1}] = {te[k - 1]} > "
+                         f"t_eval[{k}] = {v}")
     return te
 
 
@@ -111,7 +110,9 @@ def _atol_vector(atol, n):
         a = float(atol)
         if not (0 <= a < math.inf):
             raise ValueError(f"atol must be finite and >= 0, got {atol!r}")
-        return np.full(n, a)
+        v = np.empty(n)
+        v.fill(a)
+        return v
     a = np.asarray(atol, dtype=np.float64)
     if a.ndim == 0:
         return _atol_vector(float(a), n)
@@ -214,11 +215,13 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
         if first_step > t1 - t0:
             raise ValueError(f"first_step = {first_step} exceeds the interval length {t1 - t0}")
 
-    mod = loops_for("ode", system.rhs, getattr(system, "jac", None))
+    jac = getattr(system, "jac", None)
     if method in STIFF:
+        mod = loops_for("ode", system.rhs, jac)
         return _solve_scipy(system, mod, method, t0, t1, y, te, rtol, atol_v, first_step,
                             max_step, max_steps or DEFAULT_MAX_STEPS, p)
     tab = tableaus.get(method)
+    mod = loops_for("ode", system.rhs, jac, tab)
     use_te = te is not None
     te_arr = te if use_te else np.empty(0)
     if method in tableaus.FIXED:
@@ -229,7 +232,7 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
         lim = n_steps if max_steps is None else int(max_steps)
         try:
             status, t, yf, n_out, out_t, out_y, nfev, nsteps = mod.rk_fixed(
-                t0, t1, y, dt, n_steps, te_arr, use_te, lim, p, tab.A, tab.C, tab.B)
+                t0, t1, y, dt, n_steps, te_arr, use_te, lim, p)
         except NumbaError as err:
             raise _compile_error(system, err) from None
         msg = _message(status, t, max_steps=lim)
@@ -240,14 +243,39 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
     beta = PI_BETA_K / (tab.error_order + 1)
     try:
         status, t, yf, h, n_out, out_t, out_y, nfev, nacc, nrej = mod.rk_adaptive(
-            t0, t1, y, te_arr, use_te, rtol, atol_v, h0, max_step, lim, p, tab.A, tab.C,
-            tab.B, tab.E, tab.P, tab.error_order, SAFETY, FACMIN, FACMAX, beta)
+            t0, t1, y, te_arr, use_te, rtol, atol_v, h0, max_step, lim, p, tab.error_order,
+            SAFETY, FACMIN, FACMAX, beta)
     except NumbaError as err:
         raise _compile_error(system, err) from None
     msg = _message(status, t, h=h, max_steps=lim)
     return Solution(out_t[:n_out], out_y[:n_out], status, msg, t_final=t, y_final=yf,
                     nfev=nfev, nsteps=nacc + nrej, naccepted=nacc, nrejected=nrej,
                     method=method)
+
+
+def compiled_loop(system, method="dopri5"):
+    """The Numba dispatcher that runs ``method`` for ``system``'s kernel.
+
+    Useful to check that nothing is recompiled: its ``signatures`` list grows only when a new
+    type of argument is seen, and its ``stats`` count on-disk cache hits and misses.
+
+    >>> from solvers import ODESystem, solve
+    >>> def decay(t, y, p, dydt):
+    ...     dydt[0] = -p[0] * y[0]
+    >>> _ = solve(ODESystem(decay, 1, (1.0,)), (0, 1), [1.0])
+    >>> _ = solve(ODESystem(decay, 1, (5.0,)), (0, 1), [2.0])
+    >>> len(compiled_loop(ODESystem(decay, 1)).signatures)
+    1
+    """
+    method = str(method).lower()
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; known methods: {', '.join(METHODS)}")
+    jac = getattr(system, "jac", None)
+    if method in STIFF:
+        return loops_for("ode", system.rhs, jac).eval_rhs
+    tab = tableaus.get(method)
+    mod = loops_for("ode", system.rhs, jac, tab)
+    return mod.rk_fixed if method in tableaus.FIXED else mod.rk_adaptive
 
 
 def _solve_scipy(system, mod, method, t0, t1, y0, te, rtol, atol, first_step, max_step,
