@@ -47,6 +47,22 @@ def eval_jac(t, y, p):
     return J
 
 
+# Parameters first, so that functools.partial(rhs_p, p) gives SciPy a callable with no Python
+# frame of its own (SciPy's implicit solvers call it once per evaluation).
+@numba.njit(cache=CACHE, nogil=True)
+def rhs_p(p, t, y):
+    out = np.empty_like(y)
+    rhs(t, y, p, out)
+    return out
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def jac_p(p, t, y):
+    J = np.zeros((y.size, y.size))
+    jac(t, y, p, J)
+    return J
+
+
 @numba.njit(cache=CACHE, nogil=True)
 def _scaled_rms(v, y, atol, rtol):
     acc = 0.0
