@@ -190,6 +190,7 @@ class CTRNN(ODESystem):
             raise ValueError(f"input: {exc}") from None
 
         prefix = (_frozen(1.0 / tau), bias, gain, _k.ACTIVATIONS[activation]) + in_block
+        constant = in_block[0] == 0  # input kind 0: constant in time
         if dense is not None:
             if blas is None:
                 blas = n >= _k.DENSE_BLAS_MIN_N
@@ -202,7 +203,7 @@ class CTRNN(ODESystem):
                 M = _frozen(dense.T)
                 self.W = M.T
             params = prefix + (M, int(bool(blas)))
-            rhs, jac = _k.ctrnn_dense_rhs, _k.ctrnn_dense_jac
+            rhs, jac = _k.rhs_for(False, blas, constant), _k.ctrnn_dense_jac
         else:
             csr.eliminate_zeros()
             csr.sort_indices()
@@ -213,7 +214,7 @@ class CTRNN(ODESystem):
             csc.sort_indices()
             params = prefix + (_frozen(csc.indptr, np.int64), _frozen(csc.indices, np.int64),
                                _frozen(csc.data))
-            rhs, jac = _k.ctrnn_sparse_rhs, _k.ctrnn_sparse_jac
+            rhs, jac = _k.rhs_for(True, False, constant), _k.ctrnn_sparse_jac
         super().__init__(rhs, n, params=params, jac=jac, name="CTRNN")
         self.tau = tau
         self.bias = bias

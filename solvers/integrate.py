@@ -30,6 +30,7 @@ SAFETY = 0.9
 FACMIN = 0.2
 FACMAX = 10.0
 DEFAULT_MAX_STEPS = 100_000
+_RTOL_MIN = 100 * np.finfo(float).eps
 
 
 def _name(system):
@@ -48,6 +49,8 @@ def _check_system(system, what="solve"):
 
 
 def _positive(name, value, allow_inf=False):
+    if type(value) is float and 0.0 < value < math.inf:
+        return value
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -136,6 +139,8 @@ def _compile_error(system, err):
 
 
 def _message(status, t, h=float("nan"), max_steps=0, detail=""):
+    if status == SUCCESS:
+        return STATUS_MESSAGES[SUCCESS]
     return STATUS_MESSAGES[status].format(t=t, h=h, max_steps=max_steps, detail=detail)
 
 
@@ -201,8 +206,8 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
     t0, t1 = _time_span(t_span)
     y = _state_vector(y0, n, system)
     rtol = _positive("rtol", rtol)
-    if rtol < 100 * np.finfo(float).eps:
-        raise ValueError(f"rtol = {rtol!r} is below 100 machine epsilons ({100 * np.finfo(float).eps:.1e}); "
+    if rtol < _RTOL_MIN:
+        raise ValueError(f"rtol = {rtol!r} is below 100 machine epsilons ({_RTOL_MIN:.1e}); "
                          "no step can meet it")
     atol_v = _atol_vector(atol, n)
     te = _t_eval(t_eval, t0, t1)

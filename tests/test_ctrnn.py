@@ -378,15 +378,22 @@ def test_params_have_one_numba_type_per_storage():
     for group in (dense, sparse):
         types = {numba.typeof(m.params) for m in group}
         assert len(types) == 1, types
-        assert {m.rhs for m in group} == {group[0].rhs}
         assert {m.jac for m in group} == {group[0].jac}
     assert numba.typeof(dense[0].params) != numba.typeof(sparse[0].params)
-    # One compiled specialisation serves all of them (and every other test's models).
-    for group in (dense, sparse):
-        f = jitted(group[0].rhs)
-        for m in group:
-            f(0.0, np.zeros(m.n_states), m.params, np.empty(m.n_states))
-        assert len(f.signatures) == 1
+    # The kernel is chosen by model type: storage (loops / BLAS / sparse) x input (constant /
+    # time-varying), whatever the size, weights, activation or input values.
+    assert dense[0].rhs is dense[3].rhs is K.ctrnn_dense_rhs
+    assert dense[1].rhs is K.ctrnn_dense_driven_rhs
+    assert dense[2].rhs is K.ctrnn_blas_driven_rhs
+    assert sparse[0].rhs is K.ctrnn_sparse_rhs
+    assert sparse[1].rhs is sparse[2].rhs is K.ctrnn_sparse_driven_rhs
+    # One compiled specialisation per kernel serves all of its models.
+    compiled = {}
+    for m in dense + sparse:
+        f = compiled.setdefault(m.rhs, jitted(m.rhs))
+        f(0.0, np.zeros(m.n_states), m.params, np.empty(m.n_states))
+    assert len(compiled) == 5
+    assert all(len(f.signatures) == 1 for f in compiled.values())
 
 
 def test_model_is_immutable_and_does_not_alias_user_arrays():
