@@ -14,10 +14,7 @@ import neurodyn
 from neurodyn import CTRNN, Constant, Sampled, Sinusoid
 from neurodyn import _kernels_ctrnn as K
 
-try:
-    from solvers import solve
-except ImportError:  # the engine's entry point is not there yet
-    solve = None
+from solvers import solve
 
 # Beer's two-neuron oscillator (Beer 1995): W[to, from], theta; tau = gain = 1.
 OSC_W = np.array([[4.5, 1.0], [-1.0, 4.5]])
@@ -443,7 +440,29 @@ def test_replace_keeps_the_rest():
 
 # ---------------------------------------------------------------- the engine
 
-@pytest.mark.skipif(solve is None, reason="solvers.solve not available yet")
+@pytest.mark.parametrize("method", ["dopri5", "tsit5", "bs32"])
+@pytest.mark.parametrize("storage", ["loops", "blas", "sparse"])
+def test_adaptive_methods_match_scipy_on_a_random_ctrnn(method, storage):
+    # W1's construction (N = 10, g = 5), against SciPy's DOP853 at rtol 1e-10 on the formula
+    # written independently with NumPy.
+    rng = np.random.default_rng(0)
+    n = 10
+    W = rng.normal(0.0, 1.0 / np.sqrt(n), (n, n)) * 5
+    tau = rng.uniform(1.0, 5.0, n)
+    theta = rng.normal(0.0, 1.0, n)
+    Wm = sp.csr_matrix(W) if storage == "sparse" else W
+    net = CTRNN(Wm, tau=tau, bias=theta, input=0.5, blas=(storage == "blas") or None)
+    t = np.linspace(0.0, 50.0, 101)
+    f = lambda _, y: (-y + W @ (1.0 / (1.0 + np.exp(-(y + theta)))) + 0.5) / tau
+    ref = solve_ivp(f, (0, 50), np.zeros(n), method="DOP853", rtol=1e-10, atol=1e-12,
+                    t_eval=t).y.T
+    for rtol, bound in ((1e-6, 1e-4), (1e-9, 1e-7)):
+        sol = solve(net, (0.0, 50.0), np.zeros(n), method=method, t_eval=t, rtol=rtol,
+                    atol=rtol * 1e-3)
+        assert sol.success
+        assert np.abs(sol.y - ref).max() < bound, (method, storage, rtol)
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 def test_engine_solves_the_oscillator_like_scipy(sparse):
     W = sp.csr_matrix(OSC_W) if sparse else OSC_W
@@ -455,7 +474,6 @@ def test_engine_solves_the_oscillator_like_scipy(sparse):
     np.testing.assert_allclose(sol.y, ref, rtol=1e-6, atol=1e-7)
 
 
-@pytest.mark.skipif(solve is None, reason="solvers.solve not available yet")
 def test_engine_stiff_solver_uses_the_jacobian():
     net = CTRNN(OSC_W.T, bias=OSC_BIAS, tau=[1.0, 1e-3])  # fast second neuron: stiff
     sol = solve(net, (0.0, 50.0), [0.0, 0.0], method="radau", rtol=1e-8, atol=1e-10)
