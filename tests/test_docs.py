@@ -1,0 +1,16 @@
+"""Every public docstring example runs and says what it shows."""
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["solvers", "solvers.system", "solvers.solution", "solvers.integrate",
+           "solvers.tableaus", "solvers._codegen", "neurodyn.demo", "neurodyn.__main__"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    mod = importlib.import_module(name)
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0, f"{name} has no examples"
+    assert result.failed == 0
