@@ -97,6 +97,26 @@ def _first_step(t0, y0, f0, t1, rtol, atol, p, order, hmax, ytmp, ftmp):
 
 
 @numba.njit(cache=CACHE, nogil=True)
+def _start_output(t0, y0, t_eval, use_t_eval, capacity):
+    """Output buffers holding the initial state: at each t_eval <= t0, or as the first row of
+    `capacity` rows when every step is saved. Returns (out_t, out_y, n_out)."""
+    n = y0.size
+    if use_t_eval:
+        out_t = t_eval.copy()
+        out_y = np.empty((t_eval.size, n))
+        n_out = 0
+        while n_out < t_eval.size and t_eval[n_out] <= t0:
+            out_y[n_out, :] = y0
+            n_out += 1
+        return out_t, out_y, n_out
+    out_t = np.empty(capacity)
+    out_y = np.empty((capacity, n))
+    out_t[0] = t0
+    out_y[0, :] = y0
+    return out_t, out_y, 1
+
+
+@numba.njit(cache=CACHE, nogil=True)
 def rk_adaptive(t0, t1, y0, t_eval, use_t_eval, rtol, atol, h, hmax, max_steps, p,
                 error_order, safety, facmin, facmax, beta):
     """Embedded FSAL Runge-Kutta pair with PI step control and dense output at t_eval.
@@ -116,23 +136,9 @@ def rk_adaptive(t0, t1, y0, t_eval, use_t_eval, rtol, atol, h, hmax, max_steps, 
     ynew = np.empty(n)
     ytmp = np.empty(n)
     errv = np.empty(n)
-    if use_t_eval:
-        m = t_eval.size
-        out_t = t_eval.copy()
-    else:
-        m = 64
-        out_t = np.empty(m)
-    out_y = np.empty((m, n))
-    n_out = 0
+    out_t, out_y, n_out = _start_output(t0, y0, t_eval, use_t_eval, 64)
+    m = out_t.size
     t = t0
-    if use_t_eval:
-        while n_out < m and t_eval[n_out] <= t0:
-            out_y[n_out, :] = y0
-            n_out += 1
-    else:
-        out_t[0] = t0
-        out_y[0, :] = y0
-        n_out = 1
 
     rhs(t, y, p, K[0])
     nfev = 1
@@ -282,22 +288,8 @@ def rk_fixed(t0, t1, y0, dt, n_steps, t_eval, use_t_eval, max_steps, p):
     ytmp = np.empty(n)
     f_new = np.empty(n)
     steps = min(n_steps, max_steps)
-    if use_t_eval:
-        m = t_eval.size
-        out_t = t_eval.copy()
-    else:
-        m = steps + 1
-        out_t = np.empty(m)
-    out_y = np.empty((m, n))
-    n_out = 0
-    if use_t_eval:
-        while n_out < m and t_eval[n_out] <= t0:
-            out_y[n_out, :] = y0
-            n_out += 1
-    else:
-        out_t[0] = t0
-        out_y[0, :] = y0
-        n_out = 1
+    out_t, out_y, n_out = _start_output(t0, y0, t_eval, use_t_eval, steps + 1)
+    m = out_t.size
     t = t0
     rhs(t, y, p, K[0])
     nfev = 1
