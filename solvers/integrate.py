@@ -220,6 +220,9 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
         if first_step > t1 - t0:
             raise ValueError(f"first_step = {first_step} exceeds the interval length {t1 - t0}")
 
+    if dt is not None and method not in tableaus.FIXED:
+        raise ValueError(f"dt is the step of the fixed-step methods; {method!r} is adaptive "
+                         "(use first_step and max_step to steer it)")
     jac = getattr(system, "jac", None)
     if method in STIFF:
         mod = loops_for("ode", system.rhs, jac)
@@ -277,7 +280,7 @@ def compiled_loop(system, method="dopri5"):
         raise ValueError(f"unknown method {method!r}; known methods: {', '.join(METHODS)}")
     jac = getattr(system, "jac", None)
     if method in STIFF:
-        return loops_for("ode", system.rhs, jac).eval_rhs
+        return loops_for("ode", system.rhs, jac).rhs_into
     tab = tableaus.get(method)
     mod = loops_for("ode", system.rhs, jac, tab)
     return mod.rk_fixed if method in tableaus.FIXED else mod.rk_adaptive

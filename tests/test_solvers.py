@@ -239,6 +239,7 @@ def test_non_finite_rhs_at_start():
     (dict(method="rk4"), "fixed-step: give dt"),
     (dict(method="rk4", dt=-0.1), "dt must be a positive"),
     (dict(max_steps=0), "max_steps"),
+    (dict(method="tsit5", dt=0.1), "dt is the step of the fixed-step methods"),
 ])
 def test_bad_input_names_the_culprit(kwargs, match):
     args = dict(t_span=(0.0, 1.0), y0=[1.0, 1.0, 1.0])
