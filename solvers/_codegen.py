@@ -1,12 +1,13 @@
-"""Compile-once machinery: one generated loop module per kernel, cached on disk.
+"""Compile-once machinery: one generated loop module per (kernel, method), cached on disk.
 
 Numba's ``cache=True`` is only hit when a module-level function in a real ``.py`` file reaches
 its kernel as a *global*; a kernel passed as an argument or captured in a closure is recompiled
 in every new process (measured, see DESIGN.md). So for each kernel we write a copy of a loop
 template (``_ode_loops.py`` or ``_map_loops.py``) into the code cache, import it with the kernel
-injected as a global, and let Numba cache its functions beside it. The file name carries a hash
-of the template, the kernel's source and the Numba/Python versions, so an edited kernel gets a
-new module instead of stale machine code.
+injected as a global and the method's tableau as constants, and let Numba cache its functions
+beside it. The file name carries a hash of the template, the kernel's source file, the tableau
+and the Numba/Python versions, so an edited kernel gets a new module instead of stale machine
+code.
 
 Kernels that have no source file or close over variables (lambdas typed at a prompt, kernels
 built by factories) cannot be cached safely — Numba freezes closure values into the machine code —
