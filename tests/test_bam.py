@@ -481,3 +481,17 @@ def test_continuous_bams_share_one_compiled_specialisation():
 def test_docstring_examples_run():
     res = doctest.testmod(importlib.import_module("neurodyn.bam"), optionflags=doctest.ELLIPSIS)
     assert res.attempted > 0 and res.failed == 0
+
+
+def test_example_runs_and_keeps_its_promises():
+    import pathlib
+    import subprocess
+    import sys
+    script = pathlib.Path(__file__).resolve().parents[1] / "examples" / "bam_pairs.py"
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         check=True, timeout=300).stdout
+    assert "-> letter H; converged=True" in out and "energy never increased" in out
+    rates = {int(f): int(k) for f, k in (line.split() for line in out.splitlines()
+                                         if line.strip()[:1].isdigit())}
+    assert rates[0] == rates[2] == 100 and rates[4] >= 90
+    assert "monotone: True; sign(y) -> letter H, sign(x) is its bitmap: True" in out
