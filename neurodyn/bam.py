@@ -131,8 +131,8 @@ class BAMRecall:
     converged : bool or ndarray of bool, shape (K,)
         Whether the pair was stable (a full round changed no bit) within ``max_iter`` rounds.
     iterations : int or ndarray of int, shape (K,)
-        Rounds run, the confirming round included; a round is a half-step into the other
-        layer and one back.
+        Rounds run; a round is a half-step into the other layer and one back, and the last
+        round counted is the first whose half-step back changed no bit (1 for a stored pair).
     energies : ndarray or None
         With ``trace=True``: ``E = -x^T W y`` before recall (the other layer at its initial
         all +1) and after every half-step, shape ``(1 + 2 R,)`` or ``(K, 1 + 2 R)`` with ``R``
@@ -336,8 +336,8 @@ class BAM:
         round computes ``y <- sign(W^T x)`` and then ``x <- sign(W y)`` (from ``y``: the
         other way round). A field of exactly zero keeps the neuron's current bit; the layer
         that is not given starts at all +1, so a tie on the first half-step gives +1.
-        Rounds stop when one changes no bit (the pair is then stable both ways) or after
-        ``max_iter`` rounds. The pair comes back as float64 +-1 arrays shaped like the probe
+        Rounds stop as soon as the half-step back into the probed layer changes no bit (the
+        pair is then stable both ways) or after ``max_iter`` rounds. The pair comes back as float64 +-1 arrays shaped like the probe
         batch. For ``converged``, ``iterations`` and the energy trace use
         :meth:`recall_info`.
 
