@@ -1,7 +1,15 @@
-"""neurodyn — neural networks as physical dynamical systems."""
+"""neurodyn — neural networks as physical dynamical systems.
+
+Models (each a system that ``solvers.solve`` integrates, or a compiled discrete dynamics):
+``CTRNN`` (Beer), ``ContinuousHopfield`` (Hopfield 1984), ``BAM`` / ``ContinuousBAM`` (Kosko);
+inputs ``Constant``, ``Sampled``, ``Sinusoid``.
+"""
 __version__ = "0.1.0"
 
+from .bam import BAM, BAMRecall, ContinuousBAM
+from .continuous_hopfield import ContinuousHopfield
 from .ctrnn import CTRNN
 from .inputs import Constant, Sampled, Sinusoid
 
-__all__ = ["CTRNN", "Constant", "Sampled", "Sinusoid"]
+__all__ = ["CTRNN", "Constant", "Sampled", "Sinusoid", "ContinuousHopfield", "BAM",
+           "BAMRecall", "ContinuousBAM"]

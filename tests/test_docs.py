@@ -5,6 +5,7 @@ import importlib
 import pytest
 
 MODULES = ["solvers", "solvers.system", "solvers.solution", "solvers.integrate",
+           "neurodyn.bam", "neurodyn.continuous_hopfield",
            "solvers.tableaus", "solvers._codegen", "neurodyn.demo", "neurodyn.__main__"]
 
 
