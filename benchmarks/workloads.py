@@ -185,3 +185,54 @@ def reference_w7(w: VdPWorkload, log=print) -> np.ndarray:
         return sol.y[:, -1].copy()
 
     return _cached(f"ref_w7_{w.fingerprint}_radau_1e-12", compute, log)
+
+
+# --------------------------------------------------------------------------- W6 Hopfield
+
+FINGERPRINTS["W6"] = "790abb661003a9eb"  # (patterns, probes)
+
+
+@dataclass
+class HopfieldWorkload:
+    """W6: discrete Hopfield recall. ``patterns`` (P, N) and ``probes`` (P, N) are int64
+    +-1; probe k is pattern k with ``n_flip`` distinct bits flipped (overlap 0.8)."""
+
+    patterns: np.ndarray
+    probes: np.ndarray
+    max_sweeps: int = 100
+    fingerprint: str = ""
+    name: str = "W6"
+
+    @property
+    def N(self):
+        return self.patterns.shape[1]
+
+    @property
+    def P(self):
+        return self.patterns.shape[0]
+
+    def hebbian_unscaled(self):
+        """W = patterns^T patterns with zero diagonal, float64, integer-valued (the unscaled
+        Hebbian weights of WORKLOADS.md: the fields and their ties are exact)."""
+        X = self.patterns.astype(np.float64)
+        W = X.T @ X
+        np.fill_diagonal(W, 0.0)
+        return W
+
+
+def build_w6() -> HopfieldWorkload:
+    """W6: N = 1000, P = 100 patterns and 100 probes with 10 % of their bits flipped.
+
+    >>> w6 = build_w6()
+    >>> w6.fingerprint, w6.N, float((w6.patterns * w6.probes).mean())
+    ('790abb661003a9eb', 1000, 0.8)
+    """
+    rng = np.random.default_rng(0)
+    patterns = 2 * rng.integers(0, 2, size=(100, 1000)) - 1
+    probes = patterns.copy()
+    for k in range(100):
+        idx = rng.choice(1000, size=100, replace=False)
+        probes[k, idx] *= -1
+    fp = fingerprint(patterns, probes)
+    _check("W6", fp)
+    return HopfieldWorkload(patterns, probes, fingerprint=fp)
