@@ -615,3 +615,31 @@ def test_capacity_is_seeded_and_rules_rank_as_known():
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+# ------------------------------------------------------------------ examples
+
+def run_example(name, *args):
+    import pathlib
+    import subprocess
+    import sys
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / name
+    return subprocess.run([sys.executable, str(path), *args], capture_output=True, text=True,
+                          check=True, timeout=300).stdout
+
+
+def test_letters_example(tmp_path):
+    out = run_example("hopfield_letters.py", "--out", str(tmp_path / "letters.png"))
+    assert "pseudoinverse: 7 of 7 letters are fixed points; recalled exactly: 7 of 7" in out
+    assert "hebbian:" in out and (tmp_path / "letters.png").stat().st_size > 10000
+
+
+def test_capacity_example(tmp_path):
+    out = run_example("hopfield_capacity.py", "--trials", "1", "--out",
+                      str(tmp_path / "capacity.png"))
+    best = {line.split()[0]: float(line.split()[1]) for line in out.splitlines()
+            if line.startswith("  ") and len(line.split()) == 2}
+    assert 0.1 <= best["hebbian"] <= 0.15
+    assert best["storkey"] >= 0.3 and best["pseudoinverse"] >= 0.4
+    assert (tmp_path / "capacity.png").stat().st_size > 10000
