@@ -31,8 +31,9 @@ Randomness
 ----------
 Asynchronous order and Glauber noise come from splitmix64 (Steele, Lea & Flood 2014), a
 counter-based generator whose 8-byte state lives on the stack of the thread that handles the
-probe. Probe ``k`` is seeded from ``(seed, k)``, so the result depends on neither the number
-of threads nor the batch a probe sits in — which ``np.random`` inside ``prange`` cannot give.
+probe. Probe ``k`` is seeded from ``(seed, k)``, so the result does not depend on the number
+of threads or on how ``prange`` shares the probes out — which ``np.random`` inside ``prange``
+cannot give — and probe ``k`` draws the same numbers in a batch of any size.
 """
 import math
 
@@ -205,10 +206,10 @@ def recall_sync(WT, P, bias, H, S, tol, beta, inv_scale, seed, max_sweeps, recor
     WT (N, N): W transposed (times the model's scale); P (p, N) int8: Hebbian patterns
     whose integer sums ``P^T P - p I`` are WT, or shape (0, N) (see _initial_fields); bias
     (N,) float64 (times scale); H (K, N) of WT's dtype: output, the fields of the final
-    states;
-    tol: tie tolerance; beta: < 0 for zero temperature, else 1 / (T * scale); inv_scale:
-    1 / scale (energies are reported for the real-valued weights); seed: uint64; record: fill
-    energy[k, t] after t sweeps. Outputs converged, sweeps, cycle (K,).
+    states; tol: tie tolerance (times scale); beta: < 0 for zero temperature, else
+    1 / (T * scale); inv_scale: 1 / scale (energies are reported for the real-valued
+    weights); seed: uint64; record: fill energy[k, t] after t sweeps. Outputs converged,
+    sweeps, cycle (K,).
 
     A sweep computes every new bit from the fields of the old state, then applies the flips.
     It stops when a sweep flips nothing (converged; that sweep counts), after max_sweeps, or —

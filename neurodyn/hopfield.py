@@ -602,15 +602,17 @@ class Hopfield:
         seed : None, int or numpy.random.Generator
             Seeds the random order (async) and the noise (temperature > 0). Probe k draws
             from splitmix64 seeded with (seed, k), so a seed gives the same result whatever
-            the number of threads or the batch the probe is in. ``None`` draws a seed from
-            the OS (reported in the result's ``seed``).
+            the number of threads, and probe k the same numbers in a batch of any size.
+            ``None`` draws a seed from the OS (reported in the result's ``seed``).
         temperature : float
             0 (default): deterministic updates, ties keep the current bit. ``T > 0``:
             Glauber dynamics, ``s_i = +1`` with probability ``1 / (1 + exp(-2 h_i / T))``
             (``h`` from the real-valued weights); ``converged`` then means a sweep without a
             flip, which need not happen — check it.
         return_energy : bool
-            Also return the energy of the initial state and after every sweep.
+            Also return the energy of the initial state and after every sweep (computed from
+            the fields the kernel keeps anyway; the buffer holds K x (max_sweeps + 1)
+            floats).
 
         Returns
         -------
