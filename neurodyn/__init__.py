@@ -1,15 +1,19 @@
 """neurodyn — neural networks as physical dynamical systems.
 
 Models (each a system that ``solvers.solve`` integrates, or a compiled discrete dynamics):
-``CTRNN`` (Beer), ``ContinuousHopfield`` (Hopfield 1984), ``BAM`` / ``ContinuousBAM`` (Kosko);
-inputs ``Constant``, ``Sampled``, ``Sinusoid``.
+``CTRNN`` (Beer), ``Hopfield`` (discrete, with ``capacity_curve``), ``ContinuousHopfield``
+(Hopfield 1984), ``BAM`` / ``ContinuousBAM`` (Kosko); inputs ``Constant``, ``Sampled``,
+``Sinusoid``.
 """
 __version__ = "0.1.0"
 
 from .bam import BAM, BAMRecall, ContinuousBAM
+from .capacity import CapacityCurve, capacity_curve
 from .continuous_hopfield import ContinuousHopfield
 from .ctrnn import CTRNN
+from .hopfield import Hopfield, RecallResult
 from .inputs import Constant, Sampled, Sinusoid
 
-__all__ = ["CTRNN", "Constant", "Sampled", "Sinusoid", "ContinuousHopfield", "BAM",
-           "BAMRecall", "ContinuousBAM"]
+__all__ = ["CTRNN", "Constant", "Sampled", "Sinusoid", "Hopfield", "RecallResult",
+           "capacity_curve", "CapacityCurve", "ContinuousHopfield", "BAM", "BAMRecall",
+           "ContinuousBAM"]

@@ -5,7 +5,7 @@ import importlib
 import pytest
 
 MODULES = ["solvers", "solvers.system", "solvers.solution", "solvers.integrate",
-           "neurodyn.bam", "neurodyn.continuous_hopfield",
+           "neurodyn.bam", "neurodyn.continuous_hopfield", "neurodyn.hopfield", "neurodyn.capacity",
            "solvers.tableaus", "solvers._codegen", "neurodyn.demo", "neurodyn.__main__"]
 
 
