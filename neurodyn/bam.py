@@ -41,6 +41,7 @@ from solvers import ODESystem
 from . import _kernels_assoc as _k
 from .continuous_hopfield import (ContinuousHopfield, _activation_code, _as_bipolar,
                                   _integral_term, _output)
+from ._frozen import FrozenModel
 from .ctrnn import _frozen, _vector
 
 __all__ = ["BAM", "BAMRecall", "ContinuousBAM"]
@@ -146,7 +147,7 @@ class BAMRecall:
     energies: object = None
 
 
-class BAM:
+class BAM(FrozenModel):
     """Kosko's discrete bidirectional associative memory.
 
     Parameters
@@ -180,6 +181,8 @@ class BAM:
     -24.0
     """
 
+    _ctor_args = ("W", "x_nodes", "y_nodes")
+
     def __init__(self, W, x_nodes=None, y_nodes=None):
         W = _check_W(W)
         x_nodes, y_nodes = _check_names(W, x_nodes, y_nodes)
@@ -191,15 +194,8 @@ class BAM:
         self._tol_y = _frozen(tol_y)
         self._tol_x = _frozen(tol_x)
         self._WT = _frozen(W.T)  # contiguous for the x half-step's product
-        self._locked = True
+        self._freeze()
 
-    def __setattr__(self, name, value):
-        if getattr(self, "_locked", False):
-            raise AttributeError("BAM is immutable; build a new one")
-        object.__setattr__(self, name, value)
-
-    def __reduce__(self):
-        return BAM, (self.W, self.x_nodes, self.y_nodes)
 
     @property
     def weights(self):
@@ -442,7 +438,7 @@ class BAM:
 _CBAM_ARGS = ("W", "a", "b", "activation", "gain", "Ix", "Iy", "x_nodes", "y_nodes")
 
 
-class ContinuousBAM(ODESystem):
+class ContinuousBAM(FrozenModel, ODESystem):
     """Continuous-time BAM, ready for ``solvers.solve``; state ``z = [x (n), y (m)]``.
 
     ``dx/dt = -a x + W S(y) + Ix``, ``dy/dt = -b y + W^T S(x) + Iy``, ``S(z_k) = g(gain_k
@@ -485,6 +481,8 @@ class ContinuousBAM(ODESystem):
     True
     """
 
+    _ctor_args = _CBAM_ARGS
+
     def __init__(self, W, a=1.0, b=1.0, activation="tanh", gain=1.0, Ix=0.0, Iy=0.0,
                  x_nodes=None, y_nodes=None):
         W = _check_W(W)
@@ -506,15 +504,8 @@ class ContinuousBAM(ODESystem):
         self.n, self.m = n, m
         self.x_nodes, self.y_nodes = x_nodes, y_nodes
         self.nodes = x_nodes + y_nodes
-        self._locked = True
+        self._freeze()
 
-    def __setattr__(self, name, value):
-        if getattr(self, "_locked", False):
-            raise AttributeError("ContinuousBAM is immutable; build a new one")
-        object.__setattr__(self, name, value)
-
-    def __reduce__(self):
-        return _rebuild_cbam, ({k: getattr(self, k) for k in _CBAM_ARGS},)
 
     def _states(self, z):
         a = np.asarray(z, dtype=np.float64)
@@ -577,6 +568,3 @@ class ContinuousBAM(ODESystem):
     def __repr__(self):
         return f"ContinuousBAM(n={self.n}, m={self.m}, activation={self.activation!r})"
 
-
-def _rebuild_cbam(kwargs):
-    return ContinuousBAM(**kwargs)

@@ -33,6 +33,7 @@ import numpy as np
 from solvers import ODESystem
 
 from . import _kernels_assoc as _k
+from ._frozen import FrozenModel, check_node_names
 from .ctrnn import _frozen, _node_label, _node_number, _vector
 
 __all__ = ["ContinuousHopfield"]
@@ -118,18 +119,7 @@ def _check_T(T, nodes, allow_asymmetric):
     n = arr.shape[0]
     if n < 1:
         raise ValueError("T is empty: a Hopfield network needs at least one neuron")
-    if nodes is None:
-        nodes = list(range(n))
-    else:
-        nodes = list(nodes)
-        if len(nodes) != n:
-            raise ValueError(f"nodes has {len(nodes)} names, expected {n} (one per row of T)")
-        if len(set(nodes)) != n:
-            seen = set()
-            for v in nodes:
-                if v in seen:
-                    raise ValueError(f"nodes: duplicate node name {v!r}")
-                seen.add(v)
+    nodes = check_node_names(nodes, n, per="row of T")
     bad = ~np.isfinite(arr)
     if bad.any():
         i, j = (int(x) for x in np.argwhere(bad)[0])
@@ -151,7 +141,7 @@ def _check_T(T, nodes, allow_asymmetric):
     return arr, nodes
 
 
-class ContinuousHopfield(ODESystem):
+class ContinuousHopfield(FrozenModel, ODESystem):
     """Hopfield's graded-response network, ready for ``solvers.solve`` (state ``u``).
 
     ``C_i du_i/dt = -u_i / R_i + sum_j T_ij g(gain_j u_j) + I_i``.
@@ -202,6 +192,8 @@ class ContinuousHopfield(ODESystem):
     (True, -0.6536)
     """
 
+    _ctor_args = _CTOR_ARGS
+
     def __init__(self, T, C=1.0, R=1.0, I=0.0, gain=1.0, activation="tanh",
                  allow_asymmetric=False, nodes=None):
         allow_asymmetric = bool(allow_asymmetric)
@@ -224,22 +216,7 @@ class ContinuousHopfield(ODESystem):
         self.activation = activation
         self.allow_asymmetric = allow_asymmetric
         self.nodes = nodes
-        self._locked = True
-
-    def __setattr__(self, name, value):
-        # params were built from these attributes: rebinding one would silently desync them.
-        if getattr(self, "_locked", False):
-            raise AttributeError(f"ContinuousHopfield is immutable; use replace({name}=...) "
-                                 "for a changed copy")
-        object.__setattr__(self, name, value)
-
-    def _kwargs(self):
-        return {k: getattr(self, k) for k in _CTOR_ARGS}
-
-    def __reduce__(self):
-        # Through the constructor: arrays come back read-only and validated, and params keep
-        # their Numba type (pickle would restore writeable arrays).
-        return _rebuild, (self._kwargs(),)
+        self._freeze()
 
     def replace(self, **changes):
         """A copy with some constructor arguments changed (validated again; no recompilation).
@@ -247,13 +224,7 @@ class ContinuousHopfield(ODESystem):
         >>> ContinuousHopfield(np.zeros((2, 2))).replace(gain=3.0).gain
         array([3., 3.])
         """
-        for key in changes:
-            if key not in _CTOR_ARGS:
-                raise TypeError(f"replace() got an unexpected argument {key!r}; "
-                                f"allowed: {', '.join(_CTOR_ARGS)}")
-        kw = self._kwargs()
-        kw.update(changes)
-        return ContinuousHopfield(**kw)
+        return FrozenModel.replace(self, **changes)
 
     # ------------------------------------------------------------ outputs and energy
 
@@ -451,7 +422,3 @@ class ContinuousHopfield(ODESystem):
     def __repr__(self):
         sym = ", asymmetric" if self.allow_asymmetric else ""
         return f"ContinuousHopfield(n={self.n_states}, activation={self.activation!r}{sym})"
-
-
-def _rebuild(kwargs):
-    return ContinuousHopfield(**kwargs)

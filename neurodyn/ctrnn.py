@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from solvers import ODESystem
 
 from . import _kernels_ctrnn as _k
+from ._frozen import FrozenModel, check_node_names
 from .inputs import Constant, Input, as_input, encode
 
 __all__ = ["CTRNN"]
@@ -86,7 +87,7 @@ def _check_weights(W):
     return arr, None, arr.shape[0]
 
 
-class CTRNN(ODESystem):
+class CTRNN(FrozenModel, ODESystem):
     """Beer's continuous-time recurrent neural network, ready for ``solvers.solve``.
 
     ``tau_i dy_i/dt = -y_i + sum_j W[i, j] sigma(g_j (y_j + theta_j)) + I_i(t)``.
@@ -143,22 +144,14 @@ class CTRNN(ODESystem):
     array([0.418437, 0.606126])
     """
 
+    _ctor_args = _CTOR_ARGS
+
     def __init__(self, W, tau=1.0, bias=0.0, gain=1.0, input=0.0, activation="sigmoid",
                  nodes=None, blas=None):
         dense, csr, n = _check_weights(W)
         if n < 1:
             raise ValueError("W is empty: a CTRNN needs at least one node")
-        if nodes is None:
-            nodes = list(range(n))
-        else:
-            nodes = list(nodes)
-            if len(nodes) != n:
-                raise ValueError(f"nodes has {len(nodes)} names, expected {n} (one per row of W)")
-            seen = set()
-            for v in nodes:
-                if v in seen:
-                    raise ValueError(f"nodes: duplicate node name {v!r}")
-                seen.add(v)
+        nodes = check_node_names(nodes, n, per="row of W")
         if activation not in _k.ACTIVATIONS:
             known = ", ".join(repr(a) for a in _k.ACTIVATIONS)
             raise ValueError(f"unknown activation {activation!r}; known: {known}")
@@ -224,21 +217,13 @@ class CTRNN(ODESystem):
         self.nodes = nodes
         self.sparse = dense is None
         self.blas = bool(blas)
-        self._locked = True
+        self._freeze()
 
-    def __setattr__(self, name, value):
-        # params were built from these attributes: rebinding one would silently desync them.
-        if getattr(self, "_locked", False):
-            raise AttributeError(f"CTRNN is immutable; use replace({name}=...) for a changed copy")
-        object.__setattr__(self, name, value)
-
-    def _kwargs(self):
-        return {k: getattr(self, k) for k in _CTOR_ARGS}
-
-    def __reduce__(self):
-        # Through the constructor, so arrays come back read-only (pickle restores them
-        # writeable, which would also change the Numba type of params) and validated.
-        return _rebuild, (self._kwargs(),)
+    def _replaced_kwargs(self, kwargs, changes):
+        if "W" in changes and "blas" not in changes:
+            kwargs["blas"] = None  # a new W may change size or storage: choose again
+        kwargs.update(changes)
+        return kwargs
 
     def replace(self, **changes):
         """A copy with some constructor arguments changed (validated again; no recompilation).
@@ -247,15 +232,7 @@ class CTRNN(ODESystem):
         >>> net.replace(tau=2.0, activation="tanh").tau
         array([2., 2., 2.])
         """
-        for key in changes:
-            if key not in _CTOR_ARGS:
-                raise TypeError(f"replace() got an unexpected argument {key!r}; "
-                                f"allowed: {', '.join(_CTOR_ARGS)}")
-        kw = self._kwargs()
-        if "W" in changes and "blas" not in changes:
-            kw["blas"] = None  # a new W may change size or storage: choose again
-        kw.update(changes)
-        return CTRNN(**kw)
+        return FrozenModel.replace(self, **changes)
 
     @classmethod
     def from_graph(cls, G, *, weight="weight", tau=1.0, bias=0.0, gain=1.0, input=None,
@@ -417,10 +394,6 @@ class CTRNN(ODESystem):
         kind = "sparse" if self.sparse else "dense"
         return (f"CTRNN(n={self.n_states}, {kind}, activation={self.activation!r}, "
                 f"input={self.input!r})")
-
-
-def _rebuild(kwargs):
-    return CTRNN(**kwargs)
 
 
 def _node_number(x, node, attr):

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _kernels_hopfield as _k
+from ._frozen import check_node_names
 from .ctrnn import _frozen, _node_label, _vector
 
 __all__ = ["Hopfield", "RecallResult", "RULES"]
@@ -164,21 +165,6 @@ def _check_symmetric(W, nodes, integer, allow_asymmetric):
                      "decreases, recall may not converge)")
 
 
-def _check_nodes(nodes, n):
-    if nodes is None:
-        return list(range(n))
-    nodes = list(nodes)
-    if len(nodes) != n:
-        raise ValueError(f"nodes has {len(nodes)} names, expected {n} (one per neuron)")
-    if len(set(nodes)) != n:
-        seen = set()
-        for v in nodes:
-            if v in seen:
-                raise ValueError(f"nodes: duplicate node name {v!r}")
-            seen.add(v)
-    return nodes
-
-
 def _is_integer_valued(a):
     return bool(np.all(a == np.rint(a)))
 
@@ -303,7 +289,7 @@ class Hopfield:
     def __init__(self, W, bias=0.0, *, allow_asymmetric=False, nodes=None, tie_tol=None):
         W = _weights_array(W)
         n = W.shape[0]
-        nodes = _check_nodes(nodes, n)
+        nodes = check_node_names(nodes, n, per="neuron")
         _check_finite(W, nodes)
         _check_diagonal(W, nodes)
         bias = _vector(bias, n, "bias", nodes)
@@ -398,7 +384,7 @@ class Hopfield:
         if X.ndim == 1:
             X = X[None, :]
         p, n = X.shape
-        nodes = _check_nodes(nodes, n)
+        nodes = check_node_names(nodes, n, per="neuron")
         X.flags.writeable = False
         self = cls.__new__(cls)
         zero_bias = _frozen(np.zeros(n))

@@ -1,0 +1,74 @@
+"""What every neurodyn model shares: immutability, pickling through the constructor, replace().
+
+A model's compiled kernels read the params tuple built at construction; rebinding an attribute
+afterwards would silently disagree with it, so models lock themselves. Pickling goes through the
+constructor so arrays come back read-only and validated (pickle would restore them writeable,
+which would also change the Numba type of params and cost a recompilation).
+"""
+from __future__ import annotations
+
+__all__ = ["FrozenModel", "check_node_names"]
+
+
+class FrozenModel:
+    """Mixin for models built by their constructor from the arguments named in ``_ctor_args``.
+
+    Subclasses store each constructor argument under its own name, then call ``_freeze()``.
+    """
+
+    _ctor_args: tuple = ()
+
+    def _freeze(self):
+        object.__setattr__(self, "_locked", True)
+
+    def __setattr__(self, name, value):
+        if getattr(self, "_locked", False):
+            raise AttributeError(f"{type(self).__name__} is immutable; use replace({name}=...) "
+                                 "for a changed copy")
+        object.__setattr__(self, name, value)
+
+    def _kwargs(self):
+        return {k: getattr(self, k) for k in self._ctor_args}
+
+    def __reduce__(self):
+        return _rebuild, (type(self), self._kwargs())
+
+    def _replaced_kwargs(self, kwargs, changes):
+        """Hook: adjust the arguments of a replaced copy (default: take the changes as given)."""
+        kwargs.update(changes)
+        return kwargs
+
+    def replace(self, **changes):
+        """A copy with some constructor arguments changed (validated again; no recompilation)."""
+        for key in changes:
+            if key not in self._ctor_args:
+                raise TypeError(f"replace() got an unexpected argument {key!r}; "
+                                f"allowed: {', '.join(self._ctor_args)}")
+        return type(self)(**self._replaced_kwargs(self._kwargs(), changes))
+
+
+def _rebuild(cls, kwargs):
+    return cls(**kwargs)
+
+
+def check_node_names(nodes, n, per="node"):
+    """Node names as a list of ``n`` distinct names (``range(n)`` when None).
+
+    >>> check_node_names(None, 2)
+    [0, 1]
+    >>> check_node_names(["a", "a"], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: nodes: duplicate node name 'a'
+    """
+    if nodes is None:
+        return list(range(n))
+    nodes = list(nodes)
+    if len(nodes) != n:
+        raise ValueError(f"nodes has {len(nodes)} names, expected {n} (one per {per})")
+    seen = set()
+    for v in nodes:
+        if v in seen:
+            raise ValueError(f"nodes: duplicate node name {v!r}")
+        seen.add(v)
+    return nodes
