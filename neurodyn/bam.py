@@ -41,7 +41,7 @@ from solvers import ODESystem
 from . import _kernels_assoc as _k
 from .continuous_hopfield import (ContinuousHopfield, _activation_code, _as_bipolar,
                                   _integral_term, _output)
-from ._frozen import FrozenModel
+from ._model import FrozenModel, edge_weight
 from .ctrnn import _frozen, _vector
 
 __all__ = ["BAM", "BAMRecall", "ContinuousBAM"]
@@ -280,15 +280,7 @@ class BAM(FrozenModel):
             if side[u] == side[v]:
                 raise ValueError(f"edge {u!r} - {v!r} joins two nodes of layer {side[u]!r}; "
                                  "BAM edges must go between the x and y layers")
-            w = data.get(weight, default_weight)
-            if w is None:
-                raise ValueError(f"edge {u!r} - {v!r} has no {weight!r} attribute (pass "
-                                 "default_weight= to allow that)")
-            try:
-                w = float(w)
-            except (TypeError, ValueError):
-                raise ValueError(f"edge {u!r} - {v!r}: {weight!r} must be a number, "
-                                 f"got {w!r}") from None
+            w = edge_weight(data, weight, default_weight, u, v, "-")
             if side[u] == "y":
                 u, v = v, u
             W[ix[u], iy[v]] = w

@@ -33,7 +33,7 @@ import numpy as np
 from solvers import ODESystem
 
 from . import _kernels_assoc as _k
-from ._frozen import FrozenModel, check_node_names
+from ._model import FrozenModel, check_node_names, edge_weight
 from .ctrnn import _frozen, _node_label, _node_number, _vector
 
 __all__ = ["ContinuousHopfield"]
@@ -379,15 +379,7 @@ class ContinuousHopfield(FrozenModel, ODESystem):
         directed = G.is_directed()
         arrow = "->" if directed else "-"
         for u, v, data in G.edges(data=True):
-            w = data.get(weight, default_weight)
-            if w is None:
-                raise ValueError(f"edge {u!r} {arrow} {v!r} has no {weight!r} attribute (pass "
-                                 "default_weight= to allow that)")
-            try:
-                w = float(w)
-            except (TypeError, ValueError):
-                raise ValueError(f"edge {u!r} {arrow} {v!r}: {weight!r} must be a number, "
-                                 f"got {w!r}") from None
+            w = edge_weight(data, weight, default_weight, u, v, arrow)
             if not math.isfinite(w):
                 raise ValueError(f"edge {u!r} {arrow} {v!r}: {weight!r} = {w!r} is not finite")
             T[index[v], index[u]] = w

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from solvers import ODESystem
 
 from . import _kernels_ctrnn as _k
-from ._frozen import FrozenModel, check_node_names
+from ._model import FrozenModel, check_node_names, edge_weight
 from .inputs import Constant, Input, as_input, encode
 
 __all__ = ["CTRNN"]
@@ -326,15 +326,7 @@ class CTRNN(FrozenModel, ODESystem):
         rows, cols, ws = [], [], []
         directed = G.is_directed()
         for u, v, data in G.edges(data=True):
-            w = data.get(weight, default_weight)
-            if w is None:
-                raise ValueError(f"edge {u!r} -> {v!r} has no {weight!r} attribute (pass "
-                                 "default_weight= to allow that)")
-            try:
-                w = float(w)
-            except (TypeError, ValueError):
-                raise ValueError(f"edge {u!r} -> {v!r}: {weight!r} must be a number, "
-                                 f"got {w!r}") from None
+            w = edge_weight(data, weight, default_weight, u, v)
             rows.append(index[v])
             cols.append(index[u])
             ws.append(w)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _kernels_hopfield as _k
-from ._frozen import check_node_names
+from ._model import check_node_names, edge_weight
 from .ctrnn import _frozen, _node_label, _vector
 
 __all__ = ["Hopfield", "RecallResult", "RULES"]
@@ -447,15 +447,7 @@ class Hopfield:
             if u == v:
                 raise ValueError(f"self-loop on node {u!r}: a Hopfield network has no "
                                  "self-connections (zero diagonal)")
-            w = data.get(weight, default_weight)
-            if w is None:
-                raise ValueError(f"edge {u!r} - {v!r} has no {weight!r} attribute (pass "
-                                 "default_weight= to allow that)")
-            try:
-                w = float(w)
-            except (TypeError, ValueError):
-                raise ValueError(f"edge {u!r} - {v!r}: {weight!r} must be a number, "
-                                 f"got {w!r}") from None
+            w = edge_weight(data, weight, default_weight, u, v, "-")
             W[index[u], index[v]] = W[index[v], index[u]] = w
         b = np.empty(n)
         for i, v in enumerate(nodes):

@@ -1,4 +1,5 @@
-"""What every neurodyn model shares: immutability, pickling through the constructor, replace().
+"""What every neurodyn model shares: immutability, pickling through the constructor, replace(),
+and the checks of node names and edge weights when it is built from a graph.
 
 A model's compiled kernels read the params tuple built at construction; rebinding an attribute
 afterwards would silently disagree with it, so models lock themselves. Pickling goes through the
@@ -7,7 +8,7 @@ which would also change the Numba type of params and cost a recompilation).
 """
 from __future__ import annotations
 
-__all__ = ["FrozenModel", "check_node_names"]
+__all__ = ["FrozenModel", "check_node_names", "edge_weight"]
 
 
 class FrozenModel:
@@ -72,3 +73,27 @@ def check_node_names(nodes, n, per="node"):
             raise ValueError(f"nodes: duplicate node name {v!r}")
         seen.add(v)
     return nodes
+
+
+def edge_weight(data, weight, default, u, v, arrow="->"):
+    """The ``weight`` attribute of edge (u, v) as a float, or ``default`` when it has none.
+
+    Raises a ValueError naming the edge when the weight is missing (and no default is given) or
+    is not a number.
+
+    >>> edge_weight({"weight": 2}, "weight", None, "a", "b")
+    2.0
+    >>> edge_weight({}, "weight", None, "a", "b")
+    Traceback (most recent call last):
+    ...
+    ValueError: edge 'a' -> 'b' has no 'weight' attribute (pass default_weight= to allow that)
+    """
+    w = data.get(weight, default)
+    if w is None:
+        raise ValueError(f"edge {u!r} {arrow} {v!r} has no {weight!r} attribute (pass "
+                         "default_weight= to allow that)")
+    try:
+        return float(w)
+    except (TypeError, ValueError):
+        raise ValueError(f"edge {u!r} {arrow} {v!r}: {weight!r} must be a number, "
+                         f"got {w!r}") from None
