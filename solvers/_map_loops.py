@@ -67,3 +67,63 @@ def iterate_loop(x0, k0, n_steps, transient, every, p):
             out_x[n_out, :] = x
             n_out += 1
     return SUCCESS, k, x, n_out, out_k, out_x
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def map_variational(x0, k0, Q0, n_steps, p):
+    """Iterate x and its n x k tangent matrix V (V <- J(k, x) V), re-orthonormalising V by
+    Gram-Schmidt after every step (Benettin's method) and accumulating log R_ii.
+
+    With k = 0 only x is iterated (a transient).
+    Returns (status, k, x, V, logsum).
+    """
+    n = x0.size
+    kk = Q0.shape[1]
+    x = x0.copy()
+    xn = np.empty(n)
+    V = Q0.copy()
+    W = np.empty((n, kk))
+    J = np.empty((n, n))
+    logsum = np.zeros(kk)
+    it = k0
+    for _s in range(n_steps):
+        step(it, x, p, xn)
+        if kk > 0:
+            for i in range(n):
+                for j in range(n):
+                    J[i, j] = 0.0
+            jac(it, x, p, J)
+            for i in range(n):
+                for c in range(kk):
+                    acc = 0.0
+                    for j in range(n):
+                        acc += J[i, j] * V[j, c]
+                    W[i, c] = acc
+            # modified Gram-Schmidt, twice; R_ii > 0 by construction
+            for c in range(kk):
+                for rep in range(2):
+                    for d in range(c):
+                        dot = 0.0
+                        for i in range(n):
+                            dot += W[i, d] * W[i, c]
+                        for i in range(n):
+                            W[i, c] -= dot * W[i, d]
+                    nrm = 0.0
+                    for i in range(n):
+                        nrm += W[i, c] * W[i, c]
+                    nrm = math.sqrt(nrm)
+                    if nrm > 0.0:
+                        logsum[c] += math.log(nrm)
+                        for i in range(n):
+                            W[i, c] /= nrm
+                    elif rep == 0:
+                        logsum[c] = -np.inf
+            for i in range(n):
+                for c in range(kk):
+                    V[i, c] = W[i, c]
+        for i in range(n):
+            if not math.isfinite(xn[i]):
+                return NON_FINITE, it, x, V, logsum
+            x[i] = xn[i]
+        it += 1
+    return SUCCESS, it, x, V, logsum

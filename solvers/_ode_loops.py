@@ -354,3 +354,137 @@ def rk_fixed(t0, t1, y0, dt, n_steps, t_eval, use_t_eval, max_steps, p):
     if status == SUCCESS and k < n_steps:
         status = MAX_STEPS
     return status, t, y, n_out, out_t, out_y, nfev, k
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def _tangent_stage(t, y, V, p, J, out):
+    # out = J(t, y) @ V, the variational equation's right-hand side for the n x k tangents V.
+    n = y.size
+    k = V.shape[1]
+    for i in range(n):
+        for j in range(n):
+            J[i, j] = 0.0
+    jac(t, y, p, J)
+    for i in range(n):
+        for c in range(k):
+            out[i, c] = 0.0
+        for j in range(n):
+            a = J[i, j]
+            if a != 0.0:
+                for c in range(k):
+                    out[i, c] += a * V[j, c]
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def _gram_schmidt(V, logs):
+    # Modified Gram-Schmidt in place, twice ("twice is enough", Giraud et al. 2005) so the
+    # columns stay orthonormal even when the tangents have nearly aligned. The diagonal of R is
+    # the norm of each orthogonalised column, positive by construction: log(R_ii) is added to
+    # logs[c], the growth of the c-th direction since the last renormalisation.
+    n, k = V.shape
+    for c in range(k):
+        for _ in range(2):
+            for d in range(c):
+                dot = 0.0
+                for i in range(n):
+                    dot += V[i, d] * V[i, c]
+                for i in range(n):
+                    V[i, c] -= dot * V[i, d]
+            nrm = 0.0
+            for i in range(n):
+                nrm += V[i, c] * V[i, c]
+            nrm = math.sqrt(nrm)
+            if _ == 0:
+                logs[c] += math.log(nrm) if nrm > 0.0 else -np.inf
+            else:
+                logs[c] += math.log(nrm) if nrm > 0.0 else 0.0
+            if nrm > 0.0:
+                for i in range(n):
+                    V[i, c] /= nrm
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def rk4_variational(t0, y0, Q0, dt, n_steps, renorm_every, p):
+    """Classical RK4 on the state y and its n x k tangent matrix V (dV/dt = J(t, y) V).
+
+    The Jacobian kernel is evaluated at every stage, so V is the RK4 solution of the augmented
+    system. Every `renorm_every` steps (and after the last step) V is re-orthonormalised by
+    Gram-Schmidt (Benettin's method) and the logs of R's diagonal are accumulated; pass
+    renorm_every > n_steps to get the plain fundamental matrix (monodromy) back in V.
+    With k = 0 only y is integrated (a transient).
+    Returns (status, t, y, V, logsum, hist_t, hist_logsum, n_hist).
+    """
+    n = y0.size
+    k = Q0.shape[1]
+    y = y0.copy()
+    V = Q0.copy()
+    y2 = np.empty(n)
+    k1 = np.empty(n)
+    k2 = np.empty(n)
+    k3 = np.empty(n)
+    k4 = np.empty(n)
+    V2 = np.empty((n, k))
+    K1 = np.empty((n, k))
+    K2 = np.empty((n, k))
+    K3 = np.empty((n, k))
+    K4 = np.empty((n, k))
+    J = np.empty((n, n))
+    logsum = np.zeros(k)
+    m = n_steps // renorm_every + 2 if k > 0 else 1
+    hist_t = np.empty(m)
+    hist_l = np.empty((m, k))
+    n_hist = 0
+    t = t0
+    h = dt
+    for s in range(n_steps):
+        rhs(t, y, p, k1)
+        if k > 0:
+            _tangent_stage(t, y, V, p, J, K1)
+        for i in range(n):
+            y2[i] = y[i] + 0.5 * h * k1[i]
+        for i in range(n):
+            for c in range(k):
+                V2[i, c] = V[i, c] + 0.5 * h * K1[i, c]
+        rhs(t + 0.5 * h, y2, p, k2)
+        if k > 0:
+            _tangent_stage(t + 0.5 * h, y2, V2, p, J, K2)
+        for i in range(n):
+            y2[i] = y[i] + 0.5 * h * k2[i]
+        for i in range(n):
+            for c in range(k):
+                V2[i, c] = V[i, c] + 0.5 * h * K2[i, c]
+        rhs(t + 0.5 * h, y2, p, k3)
+        if k > 0:
+            _tangent_stage(t + 0.5 * h, y2, V2, p, J, K3)
+        for i in range(n):
+            y2[i] = y[i] + h * k3[i]
+        for i in range(n):
+            for c in range(k):
+                V2[i, c] = V[i, c] + h * K3[i, c]
+        rhs(t + h, y2, p, k4)
+        if k > 0:
+            _tangent_stage(t + h, y2, V2, p, J, K4)
+        finite = True
+        for i in range(n):
+            y[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
+            if not math.isfinite(y[i]):
+                finite = False
+            for c in range(k):
+                V[i, c] += h / 6.0 * (K1[i, c] + 2.0 * K2[i, c] + 2.0 * K3[i, c] + K4[i, c])
+                if not math.isfinite(V[i, c]):
+                    finite = False
+        # t from the step count, not summed, so rounding does not drift over 1e5 steps
+        t = t0 + (s + 1) * dt
+        if not finite:
+            return NON_FINITE, t, y, V, logsum, hist_t, hist_l, n_hist
+        if k > 0 and ((s + 1) % renorm_every == 0) and renorm_every <= n_steps:
+            _gram_schmidt(V, logsum)
+            hist_t[n_hist] = t
+            hist_l[n_hist, :] = logsum
+            n_hist += 1
+    if k > 0 and renorm_every <= n_steps and n_steps % renorm_every != 0:
+        _gram_schmidt(V, logsum)
+        hist_t[n_hist] = t
+        hist_l[n_hist, :] = logsum
+        n_hist += 1
+    return SUCCESS, t, y, V, logsum, hist_t, hist_l, n_hist
