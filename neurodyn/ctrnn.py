@@ -346,6 +346,30 @@ class CTRNN(FrozenModel, ODESystem):
         return cls(W, tau=per_node["tau"], bias=per_node["bias"], gain=per_node["gain"],
                    input=inp, activation=activation, nodes=nodes, blas=blas)
 
+    @classmethod
+    def from_elman(cls, W_ih, W_hh=None, b_ih=None, b_hh=None, *, tau=1.0, nodes=None,
+                   blas=None):
+        """The CTRNN whose Euler discretization with ``dt = tau`` is a given Elman network.
+
+        The Elman network ``r' = tanh(W_hh r + W_ih x + b_ih + b_hh)`` (NumPy arrays, or a
+        one-layer tanh ``torch.nn.RNN`` passed alone as ``W_ih``) becomes
+        ``tau dh/dt = -h + W_hh tanh(h) + (b_ih + b_hh)`` (tanh, gain 1, bias 0, constant
+        input ``b_ih + b_hh``). A CTRNN has no input matrix: ``W_ih`` is checked and handed
+        back through ``neurodyn.discretize(net, tau, input_weights=W_ih)``, whose
+        ``to_torch()`` is the Elman network again (``r = tanh(h)``; the two biases come back
+        summed in ``b_ih``).
+
+        Example
+        -------
+        >>> net = CTRNN.from_elman(np.ones((2, 1)), [[0.0, 1.0], [-1.0, 0.0]], [0.5, 0.0])
+        >>> net.activation, float(net.W[0, 1]), net.input
+        ('tanh', 1.0, Constant([0.5, 0.0]))
+        """
+        from .discretize import _ctrnn_from_elman_kwargs
+
+        kwargs, _ = _ctrnn_from_elman_kwargs(W_ih, W_hh, b_ih, b_hh, tau=tau)
+        return cls(**kwargs, nodes=nodes, blas=blas)
+
     def to_graph(self, weight="weight"):
         """The network as a ``networkx.DiGraph`` that :meth:`from_graph` turns back into it.
 

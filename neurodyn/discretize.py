@@ -1,0 +1,526 @@
+"""Discretization of a CTRNN into a standard (leaky / Elman) discrete-time RNN.
+
+A CTRNN ``tau_i dh_i/dt = -h_i + sum_j W[i, j] sigma(g_j (h_j + theta_j)) + I_i(t)`` stepped
+with step ``dt`` becomes the leaky RNN
+
+    h[k+1] = (1 - a) * h[k] + a * (W sigma(g * (h[k] + theta)) + U x[k] + b)
+
+with one leak ``a_i`` per neuron:
+
+* ``method="euler"`` (forward Euler): ``a = dt / tau``;
+* ``method="exponential"`` (exponential Euler: the linear decay ``-h/tau`` is integrated
+  exactly, the recurrent drive and the input are held over the step): ``a = 1 - exp(-dt/tau)``.
+
+Both are first order in ``dt``; exponential Euler is exact when ``W = 0`` and the input is
+constant over each step, and stays stable for any ``dt`` (``0 < a < 1``).
+
+**Inputs.** A CTRNN's input ``I(t)`` is one drive per neuron. The discrete RNN reads an input
+sequence ``x[k]`` of ``m`` channels through an input matrix ``U`` (shape ``(n, m)``) plus a
+constant bias ``b``: ``I(t_k) = U x[k] + b``. ``discretize`` takes ``U`` as ``input_weights=``
+(default: the identity, ``m = n``, so ``x[k]`` is an extra per-neuron drive) and ``b`` from the
+model's constant input. A time-varying model input (``Sampled``, ``Sinusoid``) is refused:
+sample it and pass it as ``x`` instead. This is the zero-order hold: the input at ``t_k = k dt``
+is held over the step, as for a ``Sampled(..., interp="zoh")`` input on the same grid.
+
+**Exactly an Elman network when dt = tau.** With ``a = 1`` for every neuron (Euler with
+``dt = tau_i`` for all ``i``) the map is ``h[k+1] = W sigma(g (h[k] + theta)) + U x[k] + b``.
+The change of variables that makes it an Elman network (``torch.nn.RNN``,
+``r' = tanh(W_hh r + W_ih x + b_ih + b_hh)``) is the neuron's *output*:
+
+* tanh activation: ``r[k] = tanh(g (h[k] + theta))``. Then
+  ``r[k+1] = tanh(g (W r[k] + U x[k] + b + theta))``, i.e.
+  ``W_hh = diag(g) W``, ``W_ih = diag(g) U``, ``b_ih = g (b + theta)``, ``b_hh = 0``.
+* sigmoid activation: ``sigma(z) = (1 + tanh(z/2)) / 2``, so with
+  ``r[k] = tanh(g (h[k] + theta) / 2) = 2 sigma(g (h[k] + theta)) - 1`` one has
+  ``W sigma = (W/2) r + W 1/2`` and ``W_hh = diag(g/2) W / 2``, ``W_ih = diag(g/2) U``,
+  ``b_ih = (g/2) (W 1/2 + b + theta)``, ``b_hh = 0``.
+
+Every gain (zero included) is expressible. The torch network's hidden state is ``r``
+(:meth:`DiscreteRNN.elman_state` maps ``h`` to it); ``h`` is recovered from the torch outputs
+as ``h[k+1] = W sigma[k] + U x[k] + b``. With ``a != 1`` there is no exact Elman form (torch's
+RNN has no leak term), and :meth:`DiscreteRNN.to_torch` says so.
+
+Example
+-------
+>>> import numpy as np
+>>> from neurodyn import CTRNN
+>>> net = CTRNN([[4.5, 1.0], [-1.0, 4.5]], bias=[-2.75, -1.75], tau=[1.0, 2.0])
+>>> rnn = discretize(net, 0.1)
+>>> rnn.leak
+array([0.1 , 0.05])
+>>> rnn.run(np.zeros((3, 2))).shape
+(3, 2)
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from numba import njit
+
+from ._kernels_ctrnn import ACTIVATIONS, _act
+from ._model import FrozenModel, check_node_names
+
+__all__ = ["discretize", "DiscreteRNN", "METHODS"]
+
+METHODS = ("euler", "exponential")
+_TORCH_HINT = "install the optional extra: pip install 'neurodyn[torch]'"
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiled loops. Module level with cache=True and the activation imported by name, so they are
+# compiled once (per storage) and loaded from Numba's disk cache in a new process. Both loop
+# over *sources* j and scatter W[:, j] * s_j along a contiguous row of W.T (as the CTRNN
+# kernels do): no strided access, and dense and sparse storage add in the same order.
+
+@njit(cache=True)
+def _step_rest(k, X, UT, u_eye, b, keep, leak, h, z, out):
+    n = h.shape[0]
+    if u_eye:
+        for i in range(n):
+            z[i] += X[k, i]
+    else:
+        for q in range(X.shape[1]):
+            xq = X[k, q]
+            for i in range(n):
+                z[i] += UT[q, i] * xq
+    for i in range(n):
+        # keep = 1 - a (exp(-dt/tau) for exponential Euler, computed without cancellation);
+        # with a = 1 this is 0 * h + z = z exactly, which the Elman export relies on.
+        h[i] = keep[i] * h[i] + leak[i] * z[i]
+        out[k, i] = h[i]
+
+
+@njit(cache=True)
+def _run_dense(WT, UT, u_eye, b, keep, leak, gain, theta, act, X, h0, out):
+    n = h0.shape[0]
+    h = h0.copy()
+    s = np.empty(n)
+    z = np.empty(n)
+    for k in range(X.shape[0]):
+        for j in range(n):
+            s[j] = _act(act, gain[j] * (h[j] + theta[j]))
+        for i in range(n):
+            z[i] = b[i]
+        for j in range(n):
+            sj = s[j]
+            for i in range(n):
+                z[i] += WT[j, i] * sj
+        _step_rest(k, X, UT, u_eye, b, keep, leak, h, z, out)
+
+
+@njit(cache=True)
+def _run_sparse(indptr, indices, data, UT, u_eye, b, keep, leak, gain, theta, act, X, h0, out):
+    n = h0.shape[0]
+    h = h0.copy()
+    s = np.empty(n)
+    z = np.empty(n)
+    for k in range(X.shape[0]):
+        for j in range(n):
+            s[j] = _act(act, gain[j] * (h[j] + theta[j]))
+        for i in range(n):
+            z[i] = b[i]
+        for j in range(n):
+            sj = s[j]
+            for q in range(indptr[j], indptr[j + 1]):
+                z[indices[q]] += data[q] * sj
+        _step_rest(k, X, UT, u_eye, b, keep, leak, h, z, out)
+
+
+# ---------------------------------------------------------------------------------------------
+
+def _frozen(a, dtype=np.float64):
+    out = np.array(a, dtype=dtype, order="C", copy=True)
+    out.flags.writeable = False
+    return out
+
+
+def _per_neuron(value, n, name, *, positive=False):
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a number or a length-{n} vector, got {value!r}") from exc
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    elif arr.shape != (n,):
+        raise ValueError(f"{name} has shape {arr.shape}, expected a scalar or shape ({n},) "
+                         "(one value per neuron)")
+    bad = ~np.isfinite(arr)
+    if positive:
+        bad |= ~(arr > 0.0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        need = "positive and finite" if positive else "finite"
+        raise ValueError(f"{name}[{i}] must be {need}, got {float(arr[i])!r}")
+    return _frozen(arr)
+
+
+def _matrix(value, name, shape=None):
+    if hasattr(value, "detach"):  # a torch tensor (possibly requiring grad)
+        value = value.detach().cpu().numpy()
+    if np.iscomplexobj(value):
+        raise ValueError(f"{name} must hold real numbers, got dtype {np.asarray(value).dtype}")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a 2-d array of real numbers: {exc}") from exc
+    if arr.ndim != 2 or (shape is not None and arr.shape != shape):
+        want = f"shape {shape}" if shape is not None else "a 2-d array"
+        raise ValueError(f"{name} has shape {arr.shape}, expected {want}")
+    bad = np.argwhere(~np.isfinite(arr))
+    if bad.size:
+        i, j = (int(x) for x in bad[0])
+        raise ValueError(f"{name}[{i}, {j}] = {float(arr[i, j])!r} is not finite")
+    return arr
+
+
+def _positive_dt(dt):
+    try:
+        v = float(dt)
+    except (TypeError, ValueError):
+        raise ValueError(f"dt must be a positive number, got {dt!r}") from None
+    if not (v > 0.0) or math.isinf(v):
+        raise ValueError(f"dt must be a positive finite number, got {dt!r}")
+    return v
+
+
+class DiscreteRNN(FrozenModel):
+    """A leaky discrete-time RNN ``h[k+1] = (1-a) h[k] + a (W sigma(g (h[k]+theta)) + U x[k] + b)``.
+
+    Usually made by :func:`discretize`; may also be built directly.
+
+    Parameters
+    ----------
+    W : array_like (n, n) or scipy.sparse matrix
+        Recurrent weights, ``W[i, j]`` from neuron ``j`` to neuron ``i``.
+    U : array_like (n, m) or None
+        Input weights; ``None`` is the identity (``m = n``).
+    b : float or array_like (n,)
+        Constant input (bias added after the weights).
+    leak : float or array_like (n,)
+        ``a``, positive (``a > 1`` is allowed: Euler with ``dt > tau`` overshoots).
+    gain, theta : float or array_like (n,)
+        ``g`` and ``theta`` inside the activation (a CTRNN's ``gain`` and ``bias``).
+    activation : {"sigmoid", "tanh"}
+    nodes : list, optional
+    decay : float or array_like (n,), optional
+        ``1 - a``; given by :func:`discretize` as ``exp(-dt/tau)`` for exponential Euler so it
+        carries no cancellation error. Default ``1 - leak``.
+    dt, method : optional
+        Recorded by :func:`discretize` (``None`` when built directly).
+
+    Example
+    -------
+    >>> rnn = DiscreteRNN([[0.0, 1.0], [-1.0, 0.0]], activation="tanh")
+    >>> rnn.run([[1.0, 0.0], [0.0, 0.0]], h0=[0.0, 0.0]).round(4)
+    array([[ 1.    ,  0.    ],
+           [ 0.    , -0.7616]])
+    """
+
+    _ctor_args = ("W", "U", "b", "leak", "gain", "theta", "activation", "nodes", "decay",
+                  "dt", "method")
+
+    def __init__(self, W, U=None, b=0.0, leak=1.0, gain=1.0, theta=0.0, activation="tanh",
+                 nodes=None, decay=None, dt=None, method=None):
+        if sp.issparse(W):
+            if W.ndim != 2 or W.shape[0] != W.shape[1]:
+                raise ValueError(f"W must be square: expected shape (n, n), got {W.shape}")
+            csc = sp.csc_matrix(W, dtype=np.float64, copy=True)
+            csc.sum_duplicates()
+            csc.eliminate_zeros()
+            csc.sort_indices()
+            bad = np.flatnonzero(~np.isfinite(csc.data))
+            if bad.size:
+                raise ValueError(f"W has a non-finite entry {float(csc.data[bad[0]])!r}")
+            n = W.shape[0]
+            self.W = csc.tocsr()
+            for a in (self.W.data, self.W.indices, self.W.indptr):
+                a.flags.writeable = False
+            self._store = ("sparse", _frozen(csc.indptr, np.int64),
+                           _frozen(csc.indices, np.int64), _frozen(csc.data))
+        else:
+            Wd = _matrix(W, "W")
+            if Wd.shape[0] != Wd.shape[1]:
+                raise ValueError(f"W must be square: expected shape (n, n), got {Wd.shape}")
+            n = Wd.shape[0]
+            WT = _frozen(Wd.T)
+            self.W = WT.T
+            self._store = ("dense", WT)
+        if n < 1:
+            raise ValueError("W is empty: a DiscreteRNN needs at least one neuron")
+        if U is None:
+            self.U = None
+            self._UT = _frozen(np.zeros((1, 1)))
+            self.n_inputs = n
+        else:
+            Ud = _matrix(U, "U (input weights)")
+            if Ud.shape[0] != n:
+                raise ValueError(f"U (input weights) has shape {Ud.shape}, expected ({n}, m): "
+                                 f"one row per neuron")
+            UT = _frozen(Ud.T)
+            self.U = UT.T
+            self._UT = UT
+            self.n_inputs = Ud.shape[1]
+        if activation not in ACTIVATIONS:
+            known = ", ".join(repr(a) for a in ACTIVATIONS)
+            raise ValueError(f"unknown activation {activation!r}; known: {known}")
+        self.n_states = n
+        self.nodes = check_node_names(nodes, n, per="row of W")
+        self.b = _per_neuron(b, n, "b")
+        self.leak = _per_neuron(leak, n, "leak", positive=True)
+        self.decay = _frozen(1.0 - self.leak) if decay is None else _per_neuron(decay, n, "decay")
+        self.gain = _per_neuron(gain, n, "gain")
+        self.theta = _per_neuron(theta, n, "theta")
+        self.activation = activation
+        self.dt = dt
+        self.method = method
+        self._freeze()
+
+    @property
+    def sparse(self):
+        return self._store[0] == "sparse"
+
+    def run(self, inputs, h0=None):
+        """Iterate the map over an input sequence, in compiled code.
+
+        Parameters
+        ----------
+        inputs : array_like, shape (T, m)
+            ``x[0], ..., x[T-1]``, ``m = n_inputs``.
+        h0 : array_like, shape (n,), optional
+            Initial state (default zeros).
+
+        Returns
+        -------
+        ndarray, shape (T, n)
+            Row ``k`` is ``h[k+1]``, the state after reading ``x[k]`` (the convention of
+            ``torch.nn.RNN``'s output; ``h0`` is not repeated).
+
+        >>> rnn = DiscreteRNN(np.zeros((1, 1)), leak=0.5, b=1.0)
+        >>> rnn.run(np.zeros((3, 1))).ravel()
+        array([0.5  , 0.75 , 0.875])
+        """
+        n, m = self.n_states, self.n_inputs
+        if hasattr(inputs, "detach"):
+            inputs = inputs.detach().cpu().numpy()
+        try:
+            X = np.ascontiguousarray(inputs, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"inputs must be an array of shape (T, {m}): {exc}") from exc
+        if X.ndim != 2 or X.shape[1] != m:
+            raise ValueError(f"inputs has shape {X.shape}, expected (T, {m}): one row per "
+                             f"step, one column per input channel (n_inputs = {m})")
+        bad = np.argwhere(~np.isfinite(X))
+        if bad.size:
+            k, q = (int(v) for v in bad[0])
+            raise ValueError(f"inputs[{k}, {q}] = {float(X[k, q])!r} is not finite")
+        if h0 is None:
+            h = np.zeros(n)
+        else:
+            h = np.array(h0, dtype=np.float64)
+            if h.shape != (n,):
+                raise ValueError(f"h0 has shape {h.shape}, expected ({n},)")
+            if not np.isfinite(h).all():
+                i = int(np.flatnonzero(~np.isfinite(h))[0])
+                raise ValueError(f"h0[{i}] = {float(h[i])!r} is not finite")
+        out = np.empty((X.shape[0], n))
+        common = (self._UT, self.U is None, self.b, self.decay, self.leak, self.gain,
+                  self.theta, ACTIVATIONS[self.activation], X, h, out)
+        if self.sparse:
+            _run_sparse(*self._store[1:], *common)
+        else:
+            _run_dense(self._store[1], *common)
+        return out
+
+    def _dense_W(self):
+        return self.W.toarray() if self.sparse else np.array(self.W)
+
+    def elman_state(self, h):
+        """The hidden state of the exported Elman network for state(s) ``h``.
+
+        ``tanh(g (h + theta))`` for tanh, ``tanh(g (h + theta) / 2) = 2 sigma(...) - 1`` for
+        sigmoid; works on any array whose last axis is the neuron axis.
+
+        >>> DiscreteRNN(np.zeros((1, 1)), activation="sigmoid").elman_state([0.0])
+        array([0.])
+        """
+        z = self.gain * (np.asarray(h, dtype=np.float64) + self.theta)
+        return np.tanh(z if self.activation == "tanh" else 0.5 * z)
+
+    def elman_weights(self):
+        """``(W_ih, W_hh, b_ih, b_hh)`` of the exactly equivalent Elman network (needs a = 1).
+
+        See the module docstring for the change of variables. Raises ValueError where no
+        Elman form is exact.
+
+        >>> W_ih, W_hh, b_ih, b_hh = DiscreteRNN([[2.0]], gain=0.5).elman_weights()
+        >>> W_hh, b_hh
+        (array([[1.]]), array([0.]))
+        """
+        not_one = np.flatnonzero(self.leak != 1.0)
+        if not_one.size:
+            i = int(not_one[0])
+            why = (f"neuron {self.nodes[i]!r} has leak a = {float(self.leak[i])!r}: "
+                   "torch.nn.RNN has no leak term, so h[k+1] = (1-a) h[k] + a (...) has an exact "
+                   "Elman form only when a = 1 for every neuron")
+            if self.method == "exponential":
+                why += ("; exponential Euler has a = 1 - exp(-dt/tau) < 1 for every finite dt, "
+                        "use method='euler' with dt = tau")
+            elif self.method == "euler":
+                why += "; discretize with method='euler' and dt equal to every neuron's tau"
+            raise ValueError(f"no exact Elman form: {why}")
+        W = self._dense_W()
+        U = np.eye(self.n_states) if self.U is None else np.array(self.U)
+        g = np.array(self.gain)
+        c = self.b + self.theta
+        if self.activation == "sigmoid":
+            g = 0.5 * g
+            W_hh = (g * 0.5)[:, None] * W
+            c = c + 0.5 * W.sum(axis=1)
+        else:
+            W_hh = g[:, None] * W
+        return g[:, None] * U, W_hh, g * c, np.zeros(self.n_states)
+
+    def to_torch(self, dtype=None):
+        """An exactly equivalent ``torch.nn.RNN`` (tanh, one layer, ``batch_first=False``).
+
+        Needs leak ``a = 1`` for every neuron (Euler with ``dt = tau``); otherwise raises a
+        ValueError saying why. Its hidden state is :meth:`elman_state` of ours: for inputs
+        ``X`` (shape ``(T, m)``) and initial state ``h0``,
+        ``rnn(X, elman_state(h0)[None])[0]`` equals ``elman_state(run(X, h0))``.
+
+        Parameters
+        ----------
+        dtype : torch.dtype, optional
+            Default ``torch.float64`` (exact up to rounding); ``.float()`` it for speed.
+        """
+        W_ih, W_hh, b_ih, b_hh = self.elman_weights()
+        try:
+            import torch
+        except ImportError as exc:
+            raise ImportError(f"DiscreteRNN.to_torch needs PyTorch: {_TORCH_HINT}") from exc
+        dtype = torch.float64 if dtype is None else dtype
+        rnn = torch.nn.RNN(self.n_inputs, self.n_states, num_layers=1, nonlinearity="tanh",
+                           bias=True, batch_first=False, dtype=dtype)
+        with torch.no_grad():
+            for name, value in (("weight_ih_l0", W_ih), ("weight_hh_l0", W_hh),
+                                ("bias_ih_l0", b_ih), ("bias_hh_l0", b_hh)):
+                getattr(rnn, name).copy_(torch.as_tensor(value, dtype=dtype))
+        return rnn
+
+    @classmethod
+    def from_elman(cls, W_ih, W_hh=None, b_ih=None, b_hh=None, *, nodes=None):
+        """The Elman network ``r' = tanh(W_hh r + W_ih x + b_ih + b_hh)`` as a DiscreteRNN.
+
+        ``W_ih`` may be a one-layer tanh ``torch.nn.RNN`` (the other arguments then omitted).
+        The result has ``a = 1``, tanh, ``g = 1``, ``theta = 0``, ``W = W_hh``, ``U = W_ih``,
+        ``b = b_ih + b_hh``; its :meth:`elman_state` is ``tanh(h)``.
+
+        >>> rnn = DiscreteRNN.from_elman(np.ones((2, 1)), np.zeros((2, 2)))
+        >>> rnn.elman_weights()[0].ravel()
+        array([1., 1.])
+        """
+        W_ih, W_hh, b = _elman_arrays(W_ih, W_hh, b_ih, b_hh)
+        return cls(W_hh, U=W_ih, b=b, leak=1.0, activation="tanh", nodes=nodes)
+
+    def __repr__(self):
+        kind = "sparse" if self.sparse else "dense"
+        how = "" if self.method is None else f", method={self.method!r}, dt={self.dt!r}"
+        return (f"DiscreteRNN(n={self.n_states}, n_inputs={self.n_inputs}, {kind}, "
+                f"activation={self.activation!r}{how})")
+
+
+def _elman_arrays(W_ih, W_hh=None, b_ih=None, b_hh=None):
+    """Validated ``(W_ih, W_hh, b)`` float64 arrays, ``b = b_ih + b_hh``, from arrays or a
+    ``torch.nn.RNN`` passed as ``W_ih``."""
+    if hasattr(W_ih, "weight_hh_l0"):  # a torch.nn.RNN (duck-typed: no torch import needed)
+        rnn = W_ih
+        if any(v is not None for v in (W_hh, b_ih, b_hh)):
+            raise TypeError("from_elman: pass either a torch.nn.RNN or the arrays W_ih, W_hh, "
+                            "b_ih, b_hh, not both")
+        mode = getattr(rnn, "mode", "RNN_TANH")
+        if mode != "RNN_TANH":
+            raise ValueError(f"from_elman needs a tanh Elman RNN; this torch module has mode "
+                             f"{mode!r} (a CTRNN has no ReLU activation; LSTM/GRU have no "
+                             "CTRNN form)")
+        if getattr(rnn, "num_layers", 1) != 1 or getattr(rnn, "bidirectional", False):
+            raise ValueError("from_elman needs a one-layer, unidirectional torch.nn.RNN; got "
+                             f"num_layers={rnn.num_layers}, bidirectional={rnn.bidirectional}")
+        if getattr(rnn, "proj_size", 0):
+            raise ValueError("from_elman: torch.nn.RNN with proj_size > 0 is not an Elman net")
+        W_ih, W_hh = rnn.weight_ih_l0, rnn.weight_hh_l0
+        if rnn.bias:
+            b_ih, b_hh = rnn.bias_ih_l0, rnn.bias_hh_l0
+    if W_hh is None:
+        raise TypeError("from_elman needs W_hh (or a torch.nn.RNN as first argument)")
+    W_hh = _matrix(W_hh, "W_hh")
+    n = W_hh.shape[0]
+    if W_hh.shape != (n, n) or n < 1:
+        raise ValueError(f"W_hh has shape {W_hh.shape}, expected a non-empty square (n, n)")
+    W_ih = _matrix(W_ih, "W_ih")
+    if W_ih.shape[0] != n:
+        raise ValueError(f"W_ih has shape {W_ih.shape}, expected ({n}, m) to match W_hh "
+                         f"{W_hh.shape}")
+    b = np.zeros(n)
+    for name, v in (("b_ih", b_ih), ("b_hh", b_hh)):
+        if v is None:
+            continue
+        if hasattr(v, "detach"):
+            v = v.detach().cpu().numpy()
+        b = b + _per_neuron(v, n, name)
+    return W_ih, W_hh, b
+
+
+def discretize(model, dt, method="euler", *, input_weights=None):
+    """Turn a CTRNN into a :class:`DiscreteRNN` with step ``dt``.
+
+    ``h[k+1] = (1-a) h[k] + a (W sigma(g (h[k]+theta)) + U x[k] + b)`` with per-neuron
+    ``a = dt/tau`` (``"euler"``) or ``a = 1 - exp(-dt/tau)`` (``"exponential"``), ``U`` the
+    ``input_weights`` (default identity) and ``b`` the model's constant input. See the module
+    docstring for the input convention and the Elman form (``dt = tau``, Euler).
+
+    Parameters
+    ----------
+    model : CTRNN (dense or sparse)
+    dt : float, positive
+    method : {"euler", "exponential"}
+    input_weights : array_like (n, m), optional
+
+    >>> from neurodyn import CTRNN
+    >>> net = CTRNN(np.zeros((2, 2)), tau=2.0, input=1.0)
+    >>> rnn = discretize(net, 0.5, method="exponential")
+    >>> bool(np.allclose(rnn.run(np.zeros((4, 2)))[-1], 1 - np.exp(-1.0)))
+    True
+    """
+    from .ctrnn import CTRNN
+    from .inputs import Constant
+
+    if not isinstance(model, CTRNN):
+        raise TypeError(f"discretize needs a neurodyn CTRNN, got {type(model).__name__}")
+    dt = _positive_dt(dt)
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; known: {', '.join(map(repr, METHODS))}")
+    if not isinstance(model.input, Constant):
+        raise ValueError(f"the model's input {model.input!r} varies in time; discretize "
+                         "model.replace(input=0.0) (or its constant part) and pass the sampled "
+                         "input as run(inputs) instead")
+    n = model.n_states
+    b = np.broadcast_to(model.input.value, (n,))
+    r = dt / model.tau
+    if method == "euler":
+        leak, decay = r, 1.0 - r
+    else:
+        leak, decay = -np.expm1(-r), np.exp(-r)
+    return DiscreteRNN(model.W, U=input_weights, b=b, leak=leak, gain=model.gain,
+                       theta=model.bias, activation=model.activation, nodes=model.nodes,
+                       decay=decay, dt=dt, method=method)
+
+
+def _ctrnn_from_elman_kwargs(W_ih, W_hh=None, b_ih=None, b_hh=None, tau=1.0):
+    """Constructor arguments of CTRNN.from_elman (kept here so ctrnn.py needs no torch logic)."""
+    if not isinstance(tau, numbers.Real) or not (float(tau) > 0) or math.isinf(float(tau)):
+        raise ValueError(f"tau must be a positive finite number, got {tau!r}")
+    W_ih, W_hh, b = _elman_arrays(W_ih, W_hh, b_ih, b_hh)
+    return dict(W=W_hh, tau=float(tau), bias=0.0, gain=1.0, input=b, activation="tanh"), W_ih
