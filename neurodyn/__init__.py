@@ -3,7 +3,8 @@
 Models (each a system that ``solvers.solve`` integrates, or a compiled discrete dynamics):
 ``CTRNN`` (Beer), ``Hopfield`` (discrete, with ``capacity_curve``), ``ContinuousHopfield``
 (Hopfield 1984), ``BAM`` / ``ContinuousBAM`` (Kosko); inputs ``Constant``, ``Sampled``,
-``Sinusoid``.
+``Sinusoid``; ``discretize`` turns a CTRNN into a discrete leaky RNN (``DiscreteRNN``,
+exportable to ``torch.nn.RNN``).
 """
 __version__ = "0.1.0"
 
@@ -11,9 +12,10 @@ from .bam import BAM, BAMRecall, ContinuousBAM
 from .capacity import CapacityCurve, capacity_curve
 from .continuous_hopfield import ContinuousHopfield
 from .ctrnn import CTRNN
+from .discretize import DiscreteRNN, discretize
 from .hopfield import Hopfield, RecallResult
 from .inputs import Constant, Sampled, Sinusoid
 
 __all__ = ["CTRNN", "Constant", "Sampled", "Sinusoid", "Hopfield", "RecallResult",
            "capacity_curve", "CapacityCurve", "ContinuousHopfield", "BAM", "BAMRecall",
-           "ContinuousBAM"]
+           "ContinuousBAM", "discretize", "DiscreteRNN"]
