@@ -1,0 +1,196 @@
+"""Periodic orbits of flows: detection on a Poincaré section, Newton shooting, Floquet multipliers.
+
+A trajectory is first run past its transient; its upward crossings of a hyperplane (through the
+mean of the component of largest variance) give a period and a point on the orbit. Newton's
+method on the shooting equations ``φ(x0, T) = x0``, with the phase fixed by keeping ``x0`` on
+the section, then refines both; the monodromy matrix ``∂φ/∂x0`` comes from the variational
+equations integrated in compiled code (the engine's ``rk4_variational``) with the analytic
+Jacobian, and its eigenvalues are the Floquet multipliers (one of them is 1: the direction
+along the orbit).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+import solvers
+from solvers._codegen import loops_for
+
+__all__ = ["limit_cycle", "LimitCycle", "section_crossings"]
+
+
+@dataclass(frozen=True)
+class LimitCycle:
+    """A periodic orbit: ``period``, ``floquet`` multipliers (sorted by modulus, descending),
+    ``x`` a point on the orbit (on the section), ``converged`` (Newton met ``tol``),
+    ``residual`` ``|φ(x, T) - x|``, the section ``(component, level)``, ``iterations`` and
+    ``message``. ``stable`` is True when every multiplier but the trivial one lies inside the
+    unit circle.
+    """
+    period: float
+    floquet: np.ndarray
+    x: np.ndarray
+    converged: bool
+    residual: float
+    section: tuple
+    iterations: int
+    message: str
+
+    @property
+    def stable(self):
+        if self.floquet.size == 0 or not np.all(np.isfinite(self.floquet)):
+            return False
+        trivial = int(np.argmin(np.abs(self.floquet - 1.0)))
+        others = np.delete(self.floquet, trivial)
+        return bool(np.all(np.abs(others) < 1.0))
+
+
+def section_crossings(t, y, component, level):
+    """Times and states where ``y[:, component]`` crosses ``level`` upwards, linearly
+    interpolated between samples.
+
+    >>> t = np.linspace(0, 10, 1001)
+    >>> tc, _ = section_crossings(t, np.sin(t)[:, None], 0, 0.0)
+    >>> np.round(tc, 3)
+    array([6.283])
+    """
+    v = y[:, component] - level
+    i = np.flatnonzero((v[:-1] < 0) & (v[1:] >= 0))
+    if i.size == 0:
+        return np.empty(0), np.empty((0, y.shape[1]))
+    w = (-v[i] / (v[i + 1] - v[i]))[:, None]
+    return t[i] + w[:, 0] * (t[i + 1] - t[i]), y[i] + w * (y[i + 1] - y[i])
+
+
+def _failed(msg, n, section=(-1, float("nan")), x=None):
+    return LimitCycle(float("nan"), np.full(n, np.nan + 0j), np.full(n, np.nan) if x is None
+                      else x, False, float("nan"), section, 0, msg)
+
+
+def limit_cycle(system, y0, *, t_transient=200.0, t_search=200.0, n_samples=20001, tol=1e-9,
+                max_iter=20, steps_per_period=4000, rtol=1e-10, atol=1e-12):
+    """Find the periodic orbit the trajectory from ``y0`` settles on; its period and Floquet
+    multipliers.
+
+    Parameters
+    ----------
+    system : ODESystem or model with an analytic ``jac`` kernel
+    y0 : array_like
+    t_transient : float
+        Integration time discarded before looking for the orbit.
+    t_search : float
+        Time sampled (``n_samples`` points) to find section crossings; it must hold a few
+        periods.
+    tol : float
+        Newton stops when ``|φ(x, T) - x| <= tol (1 + |x|)``.
+    steps_per_period : int
+        RK4 steps per period for the shooting and the monodromy matrix (the multipliers'
+        error is O(steps^-4)).
+
+    Returns
+    -------
+    LimitCycle
+        With ``converged = False`` and a message when the trajectory settles to a fixed point,
+        diverges, or shows no recurring section crossing (chaos, quasi-periodicity, too short a
+        search).
+
+    Example
+    -------
+    >>> from neurodyn import CTRNN
+    >>> lc = limit_cycle(CTRNN(W=[[4.5, 1], [-1, 4.5]], bias=[-2.75, -1.75]), [0.0, 0.0])
+    >>> lc.converged, round(lc.period, 2), lc.stable
+    (True, 29.0, True)
+    """
+    name = getattr(system, "name", type(system).__name__)
+    if getattr(system, "jac", None) is None:
+        raise ValueError(f"limit_cycle needs an analytic Jacobian kernel: {name} has no jac")
+    n = int(system.n_states)
+    y = np.array(y0, dtype=float)
+    if y.shape != (n,) or not np.all(np.isfinite(y)):
+        raise ValueError(f"y0 must be a finite vector of shape ({n},), got {np.shape(y0)}")
+    for nm, v in (("t_transient", t_transient), ("t_search", t_search)):
+        if not (float(v) >= 0 and math.isfinite(float(v))):
+            raise ValueError(f"{nm} must be a non-negative finite number, got {v!r}")
+    if float(t_search) <= 0:
+        raise ValueError(f"t_search must be positive, got {t_search!r}")
+    if t_transient > 0:
+        sol = solvers.solve(system, (0.0, float(t_transient)), y, rtol=rtol, atol=atol,
+                            max_steps=10_000_000)
+        if not sol.success:
+            return _failed(f"transient failed: {sol.message}", n)
+        y = sol.y_final
+    te = np.linspace(0.0, float(t_search), int(n_samples))
+    sol = solvers.solve(system, (0.0, float(t_search)), y, t_eval=te, rtol=rtol, atol=atol,
+                        max_steps=10_000_000)
+    if not sol.success:
+        return _failed(f"search integration failed: {sol.message}", n)
+    Y = sol.y
+    spread = Y.std(axis=0)
+    c = int(np.argmax(spread))
+    scale = float(np.max(np.abs(Y))) + 1.0
+    if spread[c] < 1e-7 * scale:
+        return _failed("the trajectory settles to a fixed point (no oscillation)", n,
+                       x=Y[-1].copy())
+    level = float(Y[:, c].mean())
+    tc, pc = section_crossings(sol.t, Y, c, level)
+    if tc.size < 3:
+        return _failed(f"fewer than 3 section crossings in t_search = {t_search}: no periodic "
+                       "orbit found (lengthen t_search)", n, (c, level), Y[-1].copy())
+    # The orbit may cross the section more than once per period: the period is the smallest
+    # return m after which the crossing points repeat.
+    diam = float(np.max(Y.max(axis=0) - Y.min(axis=0)))
+    m_found = 0
+    for m in range(1, tc.size // 2 + 1):
+        d = np.linalg.norm(pc[m:] - pc[:-m], axis=1)
+        if np.all(d < 1e-2 * diam):
+            m_found = m
+            break
+    if m_found == 0:
+        return _failed("section crossings do not repeat: no periodic orbit (chaotic or "
+                       "quasi-periodic?)", n, (c, level), Y[-1].copy())
+    T = float(np.mean(tc[m_found:] - tc[:-m_found]))
+    x = pc[-1 - m_found].copy()
+    x[c] = level
+
+    mod = loops_for("ode", system.rhs, system.jac)
+    p = system.params
+    eye = np.eye(n)
+    e_c = eye[c]
+    converged = False
+    res = float("inf")
+    it = 0
+    M = np.full((n, n), np.nan)
+    for it in range(1, max_iter + 1):
+        ns = int(steps_per_period)
+        st, _, phi, M, _, _, _, _ = mod.rk4_variational(0.0, x, eye, T / ns, ns, ns + 1, p)
+        if st != 0:
+            return _failed("non-finite state during Newton shooting", n, (c, level), x)
+        r = phi - x
+        res = float(np.linalg.norm(r))
+        if res <= tol * (1.0 + np.linalg.norm(x)):
+            converged = True
+            break
+        f_end = mod.eval_rhs(T, phi, p)
+        A = np.zeros((n + 1, n + 1))
+        A[:n, :n] = M - eye
+        A[:n, n] = f_end
+        A[n, :n] = e_c
+        b = np.concatenate([-r, [level - x[c]]])
+        delta = np.linalg.lstsq(A, b, rcond=None)[0]
+        # Damped: a step that changes T by more than a tenth is cut back (the first guess is
+        # good to the sampling step, so full steps are the rule).
+        lim = max(abs(delta[n]) / (0.1 * T), 1.0)
+        x = x + delta[:n] / lim
+        T = T + delta[n] / lim
+        if not (T > 0):
+            return _failed("Newton shooting lost the orbit (period became <= 0)", n,
+                           (c, level), x)
+    mu = np.linalg.eigvals(M)
+    mu = mu[np.argsort(-np.abs(mu))]
+    msg = (f"periodic orbit, period {T:.10g}, residual {res:.2e} after {it} Newton "
+           f"iterations" if converged else
+           f"Newton shooting did not reach tol = {tol} in {max_iter} iterations "
+           f"(residual {res:.2e})")
+    return LimitCycle(float(T), mu, x, converged, res, (c, level), it, msg)
