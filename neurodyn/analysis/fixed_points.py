@@ -237,12 +237,11 @@ def fixed_points(system, *, n_starts=64, seed=0, box=None, tol=1e-10, max_residu
     starts = _starts(system, ev, n_starts, seed, box, include_trajectories, t_traj,
                      "fixed_points")
 
-    def fun(y):
-        return ev.G(y), ev.DG(y)
-
     found = []
     for y0 in starts:
-        sol = root(fun, y0, jac=True, method="hybr", tol=tol)
+        # Residual and Jacobian as separate callables: hybrj evaluates the Jacobian only now
+        # and then (Broyden updates in between), so computing both per call wastes most of it.
+        sol = root(ev.G, y0, jac=ev.DG, method="hybr", tol=tol)
         x = sol.x
         if not np.all(np.isfinite(x)):
             continue
