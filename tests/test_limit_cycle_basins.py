@@ -173,3 +173,12 @@ def test_basins_errors():
         basins(ODESystem(bistable, 2), [[0.0, 1.0], [np.nan, 0.0]])
     with pytest.raises(ValueError, match=r"fixed_points\[0\]"):
         basins(ODESystem(bistable, 2), [[0.5, 0.0]], fixed_points=[np.zeros(3)])
+
+
+@pytest.mark.parametrize("name", ["neurodyn.analysis.limit_cycle", "neurodyn.analysis.basins"])
+def test_docstring_examples_run(name):
+    import doctest
+    import importlib
+    res = doctest.testmod(importlib.import_module(name),
+                          optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0

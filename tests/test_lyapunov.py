@@ -187,3 +187,10 @@ def test_divergence_is_reported():
 
     with pytest.raises(FloatingPointError, match="non-finite"):
         lyapunov_spectrum(ODESystem(blow, 1, (), jac=blow_jac), [1.0], t_total=5.0, dt=0.01)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import neurodyn.analysis.lyapunov as mod
+    res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0
