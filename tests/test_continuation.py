@@ -139,3 +139,23 @@ def test_pitchfork_on_the_trivial_branch_is_a_branch_point_not_a_fold():
     assert [b.kind for b in br.bifurcations] == ["branch point"]
     assert abs(br.bifurcations[0].param) < 1e-9
     assert br.stability[0] == "stable node" and br.stability[-1] == "unstable node"
+
+
+def fold_map(k, x, p, out):
+    out[0] = x[0] + p[0] - x[0] * x[0]
+
+
+def test_map_fold_at_closed_form():
+    # Fixed points of x -> x + mu - x^2 are x = +-sqrt(mu), meeting in a fold at mu = 0; the
+    # multiplier of x = sqrt(mu) is 1 - 2 sqrt(mu) (stable for 0 < mu < 1), of -sqrt(mu) above 1.
+    from solvers import MapSystem
+
+    br = continuation(MapSystem(fold_map, 1, (0.5,)), 0, 0.5, -1.0, [np.sqrt(0.5)])
+    assert [b.kind for b in br.saddle_nodes] == ["saddle-node"]
+    assert abs(br.saddle_nodes[0].param) < 1e-9 and abs(br.saddle_nodes[0].x[0]) < 1e-4
+    assert br.status == 1  # after the fold the branch runs back up through mu = 0.5
+    np.testing.assert_allclose(br.x[:, 0] ** 2, br.param, atol=1e-9)
+    for x, kind in zip(br.x[:, 0], br.stability):
+        mult = abs(1 - 2 * x)
+        if abs(mult - 1) > 1e-6:
+            assert kind == ("stable" if mult < 1 else "unstable")
