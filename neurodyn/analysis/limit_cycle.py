@@ -76,7 +76,8 @@ def limit_cycle(system, y0, *, t_transient=200.0, t_search=200.0, n_samples=2000
 
     Parameters
     ----------
-    system : ODESystem or model with an analytic ``jac`` kernel
+    system : ODESystem or model (its ``jac`` kernel is used when it has one, else central
+        directional differences of ``rhs``)
     y0 : array_like
     t_transient : float
         Integration time discarded before looking for the orbit.
@@ -104,8 +105,6 @@ def limit_cycle(system, y0, *, t_transient=200.0, t_search=200.0, n_samples=2000
     (True, 29.0, True)
     """
     name = getattr(system, "name", type(system).__name__)
-    if getattr(system, "jac", None) is None:
-        raise ValueError(f"limit_cycle needs an analytic Jacobian kernel: {name} has no jac")
     n = int(system.n_states)
     y = np.array(y0, dtype=float)
     if y.shape != (n,) or not np.all(np.isfinite(y)):
@@ -155,6 +154,9 @@ def limit_cycle(system, y0, *, t_transient=200.0, t_search=200.0, n_samples=2000
     x[c] = level
 
     mod = loops_for("ode", system.rhs, system.jac)
+    # without a Jacobian kernel, the monodromy comes from central directional differences
+    variational = (mod.rk4_variational if getattr(system, "jac", None) is not None
+                   else mod.rk4_variational_fd)
     p = system.params
     eye = np.eye(n)
     e_c = eye[c]
@@ -164,7 +166,7 @@ def limit_cycle(system, y0, *, t_transient=200.0, t_search=200.0, n_samples=2000
     M = np.full((n, n), np.nan)
     for it in range(1, max_iter + 1):
         ns = int(steps_per_period)
-        st, _, phi, M, _, _, _, _ = mod.rk4_variational(0.0, x, eye, T / ns, ns, ns + 1, p)
+        st, _, phi, M, _, _, _, _ = variational(0.0, x, eye, T / ns, ns, ns + 1, p)
         if st != 0:
             return _failed("non-finite state during Newton shooting", n, (c, level), x)
         r = phi - x
