@@ -188,10 +188,14 @@ def test_divergence_is_reported():
         lyapunov_spectrum(ODESystem(blow, 1, (), jac=blow_jac), [1.0], t_total=5.0, dt=0.01)
 
 
-def test_docstring_examples_run():
+@pytest.mark.parametrize("name", ["neurodyn.analysis.lyapunov", "neurodyn.analysis.basins"])
+def test_docstring_examples_run(name):
+    # basins' example runs here rather than in test_limit_cycle_basins.py to balance the two
+    # files' cold (compiling) run times
     import doctest
-    import neurodyn.analysis.lyapunov as mod
-    res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    import importlib
+    res = doctest.testmod(importlib.import_module(name),
+                          optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert res.attempted > 0 and res.failed == 0
 
 
@@ -202,3 +206,10 @@ def test_without_jacobian_finite_differences_agree_with_analytic():
     fd = lyapunov_spectrum(ODESystem(lorenz, 3, (SIGMA, RHO, BETA)), [1.0, 1.0, 1.0], **kw)
     assert np.allclose(fd.exponents, exact.exponents, atol=1e-4)
     assert abs(fd.sum + (SIGMA + 1 + BETA)) < 1e-3
+
+
+def test_short_run_still_renormalises():
+    # fewer steps than renorm_every: one renormalisation at the end, not none
+    r = lyapunov_spectrum(LORENZ, [1.0, 1.0, 1.0], t_total=0.05, dt=0.01, renorm_every=100)
+    assert np.all(r.exponents != 0.0)
+    assert abs(r.sum + (SIGMA + 1 + BETA)) < 1e-3

@@ -104,7 +104,6 @@ def limit_cycle(system, y0, *, t_transient=200.0, t_search=200.0, n_samples=2000
     >>> lc.converged, round(lc.period, 2), lc.stable
     (True, 29.0, True)
     """
-    name = getattr(system, "name", type(system).__name__)
     n = int(system.n_states)
     y = np.array(y0, dtype=float)
     if y.shape != (n,) or not np.all(np.isfinite(y)):

@@ -190,6 +190,8 @@ def lyapunov_spectrum(system, y0, *, t_total=None, t_transient=0.0, dt=0.01, k=N
             raise FloatingPointError(f"{name}: non-finite state during the transient, at "
                                      f"t = {t:.6g}")
     ns = max(1, int(round(t_total / dt)))
+    # the loop skips renormalisation when renorm_every > steps (that is the monodromy mode)
+    renorm_every = min(renorm_every, ns)
     st, t_end, y, _, logsum, ht, hl, nh = variational(t, y, Q0, dt, ns, renorm_every, p)
     if st != 0:
         raise FloatingPointError(f"{name}: non-finite state or tangent at t = {t_end:.6g} "
