@@ -127,3 +127,66 @@ def map_variational(x0, k0, Q0, n_steps, p):
             x[i] = xn[i]
         it += 1
     return SUCCESS, it, x, V, logsum
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def map_variational_fd(x0, k0, Q0, n_steps, p):
+    """map_variational for a map without a Jacobian kernel: J V by central directional
+    differences (F(x + h v) - F(x - h v)) / 2h, 2k extra map evaluations per iteration.
+    Returns (status, k, x, V, logsum).
+    """
+    n = x0.size
+    kk = Q0.shape[1]
+    x = x0.copy()
+    xn = np.empty(n)
+    xp = np.empty(n)
+    fp = np.empty(n)
+    fm = np.empty(n)
+    V = Q0.copy()
+    W = np.empty((n, kk))
+    logsum = np.zeros(kk)
+    it = k0
+    for _s in range(n_steps):
+        step(it, x, p, xn)
+        if kk > 0:
+            xnorm = 0.0
+            for i in range(n):
+                xnorm = max(xnorm, abs(x[i]))
+            for c in range(kk):
+                # V's columns are orthonormal here, so h needs no scaling by |v|
+                h = 6e-6 * max(1.0, xnorm)
+                for i in range(n):
+                    xp[i] = x[i] + h * V[i, c]
+                step(it, xp, p, fp)
+                for i in range(n):
+                    xp[i] = x[i] - h * V[i, c]
+                step(it, xp, p, fm)
+                for i in range(n):
+                    W[i, c] = (fp[i] - fm[i]) / (2.0 * h)
+            for c in range(kk):
+                for rep in range(2):
+                    for d in range(c):
+                        dot = 0.0
+                        for i in range(n):
+                            dot += W[i, d] * W[i, c]
+                        for i in range(n):
+                            W[i, c] -= dot * W[i, d]
+                    nrm = 0.0
+                    for i in range(n):
+                        nrm += W[i, c] * W[i, c]
+                    nrm = math.sqrt(nrm)
+                    if nrm > 0.0:
+                        logsum[c] += math.log(nrm)
+                        for i in range(n):
+                            W[i, c] /= nrm
+                    elif rep == 0:
+                        logsum[c] = -np.inf
+            for i in range(n):
+                for c in range(kk):
+                    V[i, c] = W[i, c]
+        for i in range(n):
+            if not math.isfinite(xn[i]):
+                return NON_FINITE, it, x, V, logsum
+            x[i] = xn[i]
+        it += 1
+    return SUCCESS, it, x, V, logsum

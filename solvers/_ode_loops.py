@@ -522,10 +522,9 @@ def _tangent_stage_fd(t, y, V, p, yp, fp, fm, out):
 def rk4_variational_fd(t0, y0, Q0, dt, n_steps, renorm_every, p):
     """rk4_variational for a kernel without a Jacobian: J(t, y) V is replaced by central
     directional differences (f(y + h v) - f(y - h v)) / 2h, column by column (2k extra RHS
-    evaluations per stage, O(h^2) error with h ~ eps^(1/3) scaled to y and v). Every `renorm_every` steps (and after the last step) V is re-orthonormalised by
-    Gram-Schmidt (Benettin's method) and the logs of R's diagonal are accumulated; pass
-    renorm_every > n_steps to get the plain fundamental matrix (monodromy) back in V.
-    With k = 0 only y is integrated (a transient).
+    evaluations per stage, O(h^2) error with h ~ eps^(1/3) scaled to y and v).
+    Every `renorm_every` steps (and after the last step) V is re-orthonormalised by Gram-Schmidt
+    and the logs of R's diagonal are accumulated, as in rk4_variational.
     Returns (status, t, y, V, logsum, hist_t, hist_logsum, n_hist).
     """
     n = y0.size

@@ -105,9 +105,10 @@ def lyapunov_spectrum(system, y0, *, t_total=None, t_transient=0.0, dt=0.01, k=N
     the tangents are advanced by central directional differences of ``rhs``, two extra RHS
     evaluations per tangent and stage, accurate to about 1e-9): classical RK4 with step
     ``dt`` on the state and the tangents, ``t_transient`` discarded first, then ``t_total`` of
-    averaging with re-orthonormalisation every ``renorm_every`` steps. Maps (a MapSystem with
-    ``jac``): ``n_transient`` iterations discarded, then ``n_steps`` averaged, re-orthonormalised
-    at every iteration. ``k`` defaults to the full spectrum.
+    averaging with re-orthonormalisation every ``renorm_every`` steps. Maps (a MapSystem; its
+    ``jac`` when it has one, else central directional differences of ``step``):
+    ``n_transient`` iterations discarded, then ``n_steps`` averaged, re-orthonormalised at
+    every iteration. ``k`` defaults to the full spectrum.
 
     The error is dominated by the finite averaging time (it falls like 1/sqrt(t_total) for a
     chaotic flow) and, for flows, by the RK4 step (the exponents' sum is the time average of
@@ -132,9 +133,6 @@ def lyapunov_spectrum(system, y0, *, t_total=None, t_transient=0.0, dt=0.01, k=N
                                                and not hasattr(system, "rhs"))
     name = getattr(system, "name", type(system).__name__)
     has_jac = getattr(system, "jac", None) is not None
-    if is_map and not has_jac:
-        raise ValueError(f"lyapunov_spectrum of a map needs its Jacobian kernel: {name} has no "
-                         "jac (give the MapSystem jac=...)")
     n = int(system.n_states)
     kk = _k(k, n)
     Q0 = _initial_tangents(n, kk, seed)
@@ -147,14 +145,15 @@ def lyapunov_spectrum(system, y0, *, t_total=None, t_transient=0.0, dt=0.01, k=N
         n_transient = _count("n_transient", n_transient, 0)
         x = _state(y0, n, "x0")
         mod = loops_for("map", system.step, system.jac)
+        variational = mod.map_variational if has_jac else mod.map_variational_fd
         p = system.params
         k0 = 0
         if n_transient:
-            st, k0, x, _, _ = mod.map_variational(x, 0, np.empty((n, 0)), n_transient, p)
+            st, k0, x, _, _ = variational(x, 0, np.empty((n, 0)), n_transient, p)
             if st != 0:
                 raise FloatingPointError(f"{name} diverged during the transient (iteration "
                                          f"{k0 + 1})")
-        st, kend, x, _, logsum = mod.map_variational(x, k0, Q0, n_steps, p)
+        st, kend, x, _, logsum = variational(x, k0, Q0, n_steps, p)
         if st != 0:
             raise FloatingPointError(f"{name} diverged at iteration {kend + 1}")
         lam = logsum / n_steps
