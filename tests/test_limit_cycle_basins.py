@@ -16,6 +16,7 @@ from scipy.optimize import brentq
 from solvers import ODESystem
 from neurodyn import CTRNN
 from neurodyn.analysis.basins import basins
+from neurodyn.analysis.fixed_points import fixed_points
 from neurodyn.analysis.limit_cycle import limit_cycle, section_crossings
 
 
@@ -137,14 +138,16 @@ def test_basins_of_a_bistable_system_split_at_the_separatrix():
     rng = np.random.default_rng(3)
     X = rng.uniform(-2, 2, (300, 2))
     X = X[np.abs(X[:, 0]) > 1e-3]        # off the separatrix x = 0 itself
-    b = basins(ODESystem(bistable, 2, jac=bistable_jac), X, t_final=40.0,
-               fixed_points=[np.array([1.0, 0.0]), np.array([-1.0, 0.0]),
-                             np.array([0.0, 0.0])])
+    system = ODESystem(bistable, 2, jac=bistable_jac)
+    fps = fixed_points(system, seed=0)        # (-1, 0) and (1, 0) stable, (0, 0) a saddle
+    b = basins(system, X, t_final=40.0, fixed_points=fps)
     assert len(b.attractors) == 2
     assert all(a.kind == "fixed point" for a in b.attractors)
     left = [a for a, at in enumerate(b.attractors) if at.x[0] < 0][0]
     right = 1 - left
-    assert b.attractors[left].match == 1 and b.attractors[right].match == 0
+    for a, x_expected in ((left, -1.0), (right, 1.0)):
+        fp = fps[b.attractors[a].match]
+        assert fp.stability.startswith("stable") and fp.x[0] == pytest.approx(x_expected)
     assert np.array_equal(b.labels, np.where(X[:, 0] < 0, left, right))
     assert b.fractions.sum() == pytest.approx(1.0)
     assert b.fractions[left] == pytest.approx(np.mean(X[:, 0] < 0))
