@@ -1,0 +1,25 @@
+"""Attractors and stability of any system that speaks the model protocol.
+
+Works on CTRNNs, continuous Hopfield networks, BAMs, a user's own ``solvers.ODESystem`` and,
+where it makes sense, on ``solvers.MapSystem`` maps:
+
+* ``jacobian`` — analytic where the model has one, else central differences;
+* ``fixed_points`` / ``slow_points`` — multistart Newton, classification by eigenvalues;
+* ``continuation`` — a fixed-point branch in one parameter, through folds, with saddle-node,
+  branch and Hopf points;
+* ``lyapunov_spectrum`` / ``kaplan_yorke`` — Benettin's method, variational equations in
+  compiled code;
+* ``limit_cycle`` — period and Floquet multipliers by Newton shooting;
+* ``basins`` — which attractor each initial condition reaches.
+"""
+from .basins import Attractor, Basins, basins
+from .continuation import Bifurcation, Branch, continuation
+from .fixed_points import FixedPoint, SlowPoint, classify, fixed_points, slow_points
+from .jacobian import jacobian
+from .limit_cycle import LimitCycle, limit_cycle, section_crossings
+from .lyapunov import LyapunovResult, kaplan_yorke, lyapunov_spectrum
+
+__all__ = ["jacobian", "fixed_points", "slow_points", "classify", "FixedPoint", "SlowPoint",
+           "continuation", "Branch", "Bifurcation", "lyapunov_spectrum", "kaplan_yorke",
+           "LyapunovResult", "limit_cycle", "LimitCycle", "section_crossings", "basins",
+           "Basins", "Attractor"]
