@@ -6,7 +6,7 @@ import pytest
 
 MODULES = ["solvers", "solvers.system", "solvers.solution", "solvers.integrate",
            "neurodyn.bam", "neurodyn.continuous_hopfield", "neurodyn.hopfield", "neurodyn.capacity",
-           "neurodyn._model", "neurodyn.discretize",
+           "neurodyn._model", "neurodyn.discretize", "neurodyn.analysis.energy",
            "solvers.tableaus", "solvers._codegen", "neurodyn.demo", "neurodyn.__main__"]
 
 

@@ -10,10 +10,13 @@ where it makes sense, on ``solvers.MapSystem`` maps:
 * ``lyapunov_spectrum`` / ``kaplan_yorke`` — Benettin's method, variational equations in
   compiled code;
 * ``limit_cycle`` — period and Floquet multipliers by Newton shooting;
-* ``basins`` — which attractor each initial condition reaches.
+* ``basins`` — which attractor each initial condition reaches;
+* ``energy_along`` — a model's energy (Lyapunov function) along a trajectory, and whether it
+  ever rose.
 """
 from .basins import Attractor, Basins, basins
 from .continuation import Bifurcation, Branch, continuation
+from .energy import EnergyCheck, energy_along
 from .fixed_points import FixedPoint, SlowPoint, classify, fixed_points, slow_points
 from .jacobian import jacobian
 from .limit_cycle import LimitCycle, limit_cycle, section_crossings
@@ -22,4 +25,4 @@ from .lyapunov import LyapunovResult, kaplan_yorke, lyapunov_spectrum
 __all__ = ["jacobian", "fixed_points", "slow_points", "classify", "FixedPoint", "SlowPoint",
            "continuation", "Branch", "Bifurcation", "lyapunov_spectrum", "kaplan_yorke",
            "LyapunovResult", "limit_cycle", "LimitCycle", "section_crossings", "basins",
-           "Basins", "Attractor"]
+           "Basins", "Attractor", "energy_along", "EnergyCheck"]
