@@ -62,6 +62,7 @@ from numba import njit
 
 from ._kernels_ctrnn import ACTIVATIONS, _act
 from ._model import FrozenModel, check_node_names
+from .ctrnn import _frozen, _vector
 
 __all__ = ["discretize", "DiscreteRNN", "METHODS"]
 
@@ -130,32 +131,6 @@ def _run_sparse(indptr, indices, data, UT, u_eye, b, keep, leak, gain, theta, ac
 
 
 # ---------------------------------------------------------------------------------------------
-
-def _frozen(a, dtype=np.float64):
-    out = np.array(a, dtype=dtype, order="C", copy=True)
-    out.flags.writeable = False
-    return out
-
-
-def _per_neuron(value, n, name, *, positive=False):
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a number or a length-{n} vector, got {value!r}") from exc
-    if arr.ndim == 0:
-        arr = np.full(n, float(arr))
-    elif arr.shape != (n,):
-        raise ValueError(f"{name} has shape {arr.shape}, expected a scalar or shape ({n},) "
-                         "(one value per neuron)")
-    bad = ~np.isfinite(arr)
-    if positive:
-        bad |= ~(arr > 0.0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        need = "positive and finite" if positive else "finite"
-        raise ValueError(f"{name}[{i}] must be {need}, got {float(arr[i])!r}")
-    return _frozen(arr)
-
 
 def _matrix(value, name, shape=None):
     if hasattr(value, "detach"):  # a torch tensor (possibly requiring grad)
@@ -268,11 +243,11 @@ class DiscreteRNN(FrozenModel):
             raise ValueError(f"unknown activation {activation!r}; known: {known}")
         self.n_states = n
         self.nodes = check_node_names(nodes, n, per="row of W")
-        self.b = _per_neuron(b, n, "b")
-        self.leak = _per_neuron(leak, n, "leak", positive=True)
-        self.decay = _frozen(1.0 - self.leak) if decay is None else _per_neuron(decay, n, "decay")
-        self.gain = _per_neuron(gain, n, "gain")
-        self.theta = _per_neuron(theta, n, "theta")
+        self.b = _vector(b, n, "b", self.nodes)
+        self.leak = _vector(leak, n, "leak", self.nodes, positive=True)
+        self.decay = _frozen(1.0 - self.leak) if decay is None else _vector(decay, n, "decay", self.nodes)
+        self.gain = _vector(gain, n, "gain", self.nodes)
+        self.theta = _vector(theta, n, "theta", self.nodes)
         self.activation = activation
         self.dt = dt
         self.method = method
@@ -469,7 +444,7 @@ def _elman_arrays(W_ih, W_hh=None, b_ih=None, b_hh=None):
             continue
         if hasattr(v, "detach"):
             v = v.detach().cpu().numpy()
-        b = b + _per_neuron(v, n, name)
+        b = b + _vector(v, n, name, list(range(n)))
     return W_ih, W_hh, b
 
 
