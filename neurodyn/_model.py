@@ -8,7 +8,10 @@ which would also change the Numba type of params and cost a recompilation).
 """
 from __future__ import annotations
 
-__all__ = ["FrozenModel", "check_node_names", "edge_weight"]
+import numpy as np
+
+__all__ = ["FrozenModel", "check_node_names", "edge_weight", "graph_nodes", "node_number",
+           "node_values"]
 
 
 class FrozenModel:
@@ -97,3 +100,48 @@ def edge_weight(data, weight, default, u, v, arrow="->"):
     except (TypeError, ValueError):
         raise ValueError(f"edge {u!r} {arrow} {v!r}: {weight!r} must be a number, "
                          f"got {w!r}") from None
+
+
+def graph_nodes(G):
+    """``(nodes, index)`` of a networkx graph: node order as built, and name -> position.
+
+    Multigraphs (parallel edges would need a rule to combine them) and empty graphs are refused.
+
+    >>> import networkx as nx
+    >>> graph_nodes(nx.path_graph(["b", "a"]))
+    (['b', 'a'], {'b': 0, 'a': 1})
+    """
+    if G.is_multigraph():
+        raise ValueError("multigraphs are not supported: combine parallel edges into one "
+                         "weighted edge first")
+    nodes = list(G.nodes)
+    if not nodes:
+        raise ValueError("the graph has no nodes")
+    return nodes, {v: i for i, v in enumerate(nodes)}
+
+
+def node_number(x, node, attr):
+    """``x`` as a float, or a ValueError naming the node and the attribute."""
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        raise ValueError(f"node {node!r}: attribute {attr!r} must be a number, got {x!r}") from None
+
+
+def node_values(G, nodes, attr, default):
+    """The numeric node attribute ``attr`` of every node, ``default`` where it is missing;
+    ``default=None`` makes the attribute required.
+
+    >>> import networkx as nx
+    >>> G = nx.Graph(); G.add_node("a", tau=2.0); G.add_node("b")
+    >>> node_values(G, ["a", "b"], "tau", 1.0)
+    array([2., 1.])
+    """
+    vals = np.empty(len(nodes))
+    for i, v in enumerate(nodes):
+        x = G.nodes[v].get(attr, default)
+        if x is None:
+            raise ValueError(f"node {v!r} has no {attr!r} attribute, and no default was given "
+                             f"({attr}=None makes it required)")
+        vals[i] = node_number(x, v, attr)
+    return vals

@@ -31,7 +31,6 @@ Cybernetics 18(1), 49-60 (1988); "Adaptive bidirectional associative memories", 
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np

@@ -33,8 +33,8 @@ import numpy as np
 from solvers import ODESystem
 
 from . import _kernels_assoc as _k
-from ._model import FrozenModel, check_node_names, edge_weight
-from .ctrnn import _frozen, _node_label, _node_number, _vector
+from ._model import FrozenModel, check_node_names, edge_weight, graph_nodes, node_values
+from .ctrnn import _frozen, _node_label, _vector
 
 __all__ = ["ContinuousHopfield"]
 
@@ -355,24 +355,11 @@ class ContinuousHopfield(FrozenModel, ODESystem):
         array([[ 0., -1.],
                [-1.,  0.]])
         """
-        if G.is_multigraph():
-            raise ValueError("multigraphs are not supported: combine parallel edges into one "
-                             "weighted edge first")
-        nodes = list(G.nodes)
+        nodes, index = graph_nodes(G)
         n = len(nodes)
-        if n == 0:
-            raise ValueError("the graph has no nodes")
-        index = {v: i for i, v in enumerate(nodes)}
         per_node = {}
         for attr, default in (("C", C), ("R", R), ("I", I), ("gain", gain)):
-            vals = np.empty(n)
-            for i, v in enumerate(nodes):
-                x = G.nodes[v].get(attr, default)
-                if x is None:
-                    raise ValueError(f"node {v!r} has no {attr!r} attribute, and no default "
-                                     f"was given ({attr}=None makes it required)")
-                vals[i] = _node_number(x, v, attr)
-            per_node[attr] = vals
+            per_node[attr] = node_values(G, nodes, attr, default)
         if activation is None:
             activation = G.graph.get("activation", "tanh")
         T = np.zeros((n, n))

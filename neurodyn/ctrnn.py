@@ -19,7 +19,8 @@ import scipy.sparse as sp
 from solvers import ODESystem
 
 from . import _kernels_ctrnn as _k
-from ._model import FrozenModel, check_node_names, edge_weight
+from ._model import (FrozenModel, check_node_names, edge_weight, graph_nodes, node_number,
+                     node_values)
 from .inputs import Constant, Input, as_input, encode
 
 __all__ = ["CTRNN"]
@@ -282,25 +283,12 @@ class CTRNN(FrozenModel, ODESystem):
         array([[ 4.5, -1. ],
                [ 1. ,  4.5]])
         """
-        if G.is_multigraph():
-            raise ValueError("multigraphs are not supported: combine parallel edges into one "
-                             "weighted edge first")
-        nodes = list(G.nodes)
+        nodes, index = graph_nodes(G)
         n = len(nodes)
-        if n == 0:
-            raise ValueError("the graph has no nodes")
-        index = {v: i for i, v in enumerate(nodes)}
 
         per_node = {}
         for attr, default in (("tau", tau), ("bias", bias), ("gain", gain)):
-            vals = np.empty(n)
-            for i, v in enumerate(nodes):
-                x = G.nodes[v].get(attr, default)
-                if x is None:
-                    raise ValueError(f"node {v!r} has no {attr!r} attribute, and no default "
-                                     f"was given ({attr}=None makes it required)")
-                vals[i] = _node_number(x, v, attr)
-            per_node[attr] = vals
+            per_node[attr] = node_values(G, nodes, attr, default)
 
         graph_input = G.graph.get("input")
         if input is None and isinstance(graph_input, Input):
@@ -317,7 +305,7 @@ class CTRNN(FrozenModel, ODESystem):
             if not isinstance(default_in, numbers.Real):
                 raise TypeError(f"input must be None, a number or a neurodyn Input, got "
                                 f"{type(input).__name__}")
-            inp = Constant([_node_number(G.nodes[v].get("input", default_in), v, "input")
+            inp = Constant([node_number(G.nodes[v].get("input", default_in), v, "input")
                             for v in nodes])
 
         if activation is None:
@@ -410,10 +398,3 @@ class CTRNN(FrozenModel, ODESystem):
         kind = "sparse" if self.sparse else "dense"
         return (f"CTRNN(n={self.n_states}, {kind}, activation={self.activation!r}, "
                 f"input={self.input!r})")
-
-
-def _node_number(x, node, attr):
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        raise ValueError(f"node {node!r}: attribute {attr!r} must be a number, got {x!r}") from None

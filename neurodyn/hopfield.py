@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _kernels_hopfield as _k
-from ._model import check_node_names, edge_weight
+from ._model import check_node_names, edge_weight, graph_nodes, node_values
 from .ctrnn import _frozen, _node_label, _vector
 
 __all__ = ["Hopfield", "RecallResult", "RULES"]
@@ -434,14 +434,8 @@ class Hopfield:
         if G.is_directed():
             raise ValueError("a Hopfield network is undirected (symmetric weights): got a "
                              "directed graph; pass G.to_undirected() if that is what you mean")
-        if G.is_multigraph():
-            raise ValueError("multigraphs are not supported: combine parallel edges into one "
-                             "weighted edge first")
-        nodes = list(G.nodes)
+        nodes, index = graph_nodes(G)
         n = len(nodes)
-        if n == 0:
-            raise ValueError("the graph has no nodes")
-        index = {v: i for i, v in enumerate(nodes)}
         W = np.zeros((n, n))
         for u, v, data in G.edges(data=True):
             if u == v:
@@ -449,14 +443,7 @@ class Hopfield:
                                  "self-connections (zero diagonal)")
             w = edge_weight(data, weight, default_weight, u, v, "-")
             W[index[u], index[v]] = W[index[v], index[u]] = w
-        b = np.empty(n)
-        for i, v in enumerate(nodes):
-            x = G.nodes[v].get("bias", bias)
-            try:
-                b[i] = float(x)
-            except (TypeError, ValueError):
-                raise ValueError(f"node {v!r}: attribute 'bias' must be a number, "
-                                 f"got {x!r}") from None
+        b = node_values(G, nodes, "bias", bias)
         return cls(W, bias=b, nodes=nodes, tie_tol=tie_tol)
 
     def to_graph(self, weight="weight"):
