@@ -82,12 +82,42 @@ def _py_func(fn):
     return fn.py_func if isinstance(fn, CPUDispatcher) else fn
 
 
+def _source_file(obj):
+    f = _py_func(obj)
+    try:
+        src = inspect.getsourcefile(f)
+    except TypeError:
+        return None
+    return src if src and os.path.exists(src) else None
+
+
+def _helper_files(f, home):
+    """Source files of the functions that ``f``'s module reaches through its globals, following
+    them module to module, within the kernel's own top-level package (``home``)."""
+    seen, todo = set(), [f]
+    while todo:
+        g = todo.pop()
+        for value in list(getattr(g, "__globals__", {}).values()):
+            value = _py_func(value)
+            if not isinstance(value, types.FunctionType):
+                continue
+            if (value.__module__ or "").split(".")[0] != home:
+                continue
+            src = _source_file(value)
+            if src is not None and src not in seen:
+                seen.add(src)
+                todo.append(value)
+    return seen
+
+
 def _cacheable(fn):
     """Text that identifies a kernel's code for the on-disk cache, or None if it can't be cached.
 
     The whole source *file* is hashed, not only the kernel: kernels call helpers of their module
     (``register_jitable`` functions, other kernels) that Numba compiles into them, and an edit to
-    a helper must not bring back stale machine code.
+    a helper must not bring back stale machine code. Helpers imported from other files of the
+    same top-level package (a circuit kernel calling a shared source evaluator, say) are found
+    through the module globals and their files hashed too.
     """
     if fn is None:
         return ""
@@ -95,10 +125,12 @@ def _cacheable(fn):
     if getattr(f, "__closure__", None):
         return None
     try:
-        src_file = inspect.getsourcefile(f)
-        if not src_file or not os.path.exists(src_file):
+        src_file = _source_file(f)
+        if src_file is None:
             return None
-        return Path(src_file).read_text()
+        home = (f.__module__ or "").split(".")[0]
+        files = [src_file] + sorted(_helper_files(f, home) - {src_file})
+        return "\0".join(Path(x).read_text() for x in files)
     except (OSError, TypeError, UnicodeDecodeError):
         return None
 

@@ -364,3 +364,39 @@ def test_edited_helper_is_not_served_from_a_stale_cache(tmp_path):
         outs.append(float(subprocess.run([sys.executable, "-c", script], env=env, text=True,
                                          capture_output=True, check=True).stdout))
     assert outs == [1.0, 3.0]
+
+
+def test_edited_helper_in_another_file_is_not_served_from_a_stale_cache(tmp_path):
+    # The helper lives in a sibling module of the kernel's package (as circuit kernels share a
+    # source evaluator): editing only that file must still change the result in a new process.
+    pkg = tmp_path / "hkpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "kern.py").write_text(textwrap.dedent('''
+        from hkpkg.helpers import rate
+
+        def rate_rhs(t, y, p, dydt):
+            dydt[0] = rate()
+    '''))
+    script = textwrap.dedent(f'''
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        import numpy as np, solvers
+        from hkpkg.kern import rate_rhs
+        s = solvers.solve(solvers.ODESystem(rate_rhs, 1), (0, 1), [0.0], method="euler", dt=0.5)
+        print(s.y[-1, 0])
+    ''')
+    env = dict(os.environ, NEURODYN_CACHE_DIR=str(tmp_path / "nd"),
+               NUMBA_CACHE_DIR=str(tmp_path / "nb"))
+    outs = []
+    for rate in ("1.0", "3.0"):
+        (pkg / "helpers.py").write_text(textwrap.dedent(f'''
+            from numba.core.extending import register_jitable
+
+            @register_jitable
+            def rate():
+                return {rate}
+        '''))
+        outs.append(float(subprocess.run([sys.executable, "-c", script], env=env, text=True,
+                                         capture_output=True, check=True).stdout))
+    assert outs == [1.0, 3.0]
