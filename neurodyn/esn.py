@@ -1,0 +1,971 @@
+"""Echo-state networks (Jaeger 2001): a fixed random recurrent reservoir and a trained linear
+readout.
+
+Discrete-time leaky ESN, leak rate ``a``, activation ``f`` (tanh or identity)::
+
+    x[t] = (1 - a) x[t-1] + a f(W x[t-1] + Win u[t] + b + Wfb y[t-1])
+    y[t] = Wout^T x[t] + bias_out
+
+Continuous-time ESN (:class:`ContinuousESN`, integrated by ``solvers.solve``)::
+
+    tau dx/dt = -x + f(W x + Win u(t) + b)
+
+How the two relate: one forward-Euler step of length ``dt`` of the continuous ESN, with the
+input held constant over the step (zero-order hold of the samples ``u[t]`` at times
+``t dt``), is ``x <- x + (dt/tau)(-x + f(W x + Win u[t] + b))``, i.e. exactly the discrete
+leaky ESN with ``a = dt / tau``: the discrete state ``x[t]`` is the continuous state at time
+``(t + 1) dt`` and ``x[-1] = x(0)``. Smaller leak rates are finer time steps of the same flow.
+
+``W[i, j]`` is the weight from reservoir unit ``j`` to unit ``i`` (graph convention of the
+package: an edge ``u -> v`` with weight ``w`` is ``W[v, u] = w``).
+
+References: H. Jaeger, "The 'echo state' approach to analysing and training recurrent neural
+networks", GMD Report 148 (2001); H. Jaeger, "Short term memory in echo state networks", GMD
+Report 152 (2001); M. Lukosevicius, "A practical guide to applying echo state networks" (2012).
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+
+from solvers import ODESystem
+
+from . import _kernels_esn as _k
+from ._model import FrozenModel, check_node_names, edge_weight, graph_nodes
+
+__all__ = ["ESN", "ContinuousESN", "ridge_fit", "spectral_radius", "memory_capacity",
+           "linear_memory_capacity"]
+
+_TOPOLOGIES = ("erdos_renyi", "small_world")
+# Reservoirs with more than this fraction of nonzero weights are stored dense.
+_SPARSE_MAX_DENSITY = 0.2
+# Below this size ARPACK is pointless (and needs k < n - 1): dense eigenvalues.
+_DENSE_EIG_MAX_N = 64
+_RIDGE_BLOCK = 512
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _frozen(a, dtype=np.float64):
+    out = np.array(a, dtype=dtype, order="C", copy=True)
+    out.flags.writeable = False
+    return out
+
+
+def _positive_int(v, name):
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+        raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    return int(v)
+
+
+def _real(v, name, *, lo=None, hi=None, lo_open=False, allow_none=False):
+    if v is None and allow_none:
+        return None
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number, got {v!r}") from None
+    if not np.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {v!r}")
+    if lo is not None and (x < lo or (lo_open and x == lo)):
+        raise ValueError(f"{name} must be {'>' if lo_open else '>='} {lo}, got {v!r}")
+    if hi is not None and x > hi:
+        raise ValueError(f"{name} must be <= {hi}, got {v!r}")
+    return x
+
+
+def _finite_matrix(a, name):
+    bad = np.argwhere(~np.isfinite(a))
+    if bad.size:
+        idx = ", ".join(str(int(i)) for i in bad[0])
+        raise ValueError(f"{name}[{idx}] = {a[tuple(bad[0])]!r} is not finite")
+
+
+def _series(u, name, n_cols=None):
+    """u as a C-contiguous float64 (T, n_cols) array; 1-D means one column."""
+    try:
+        a = np.asarray(u, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of numbers") from None
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.ndim != 2:
+        raise ValueError(f"{name} must have shape (T,) or (T, d), got {a.shape}")
+    if a.shape[0] < 1:
+        raise ValueError(f"{name} is empty (shape {a.shape})")
+    if n_cols is not None and a.shape[1] != n_cols:
+        raise ValueError(f"{name} has {a.shape[1]} column(s) (shape {a.shape}), expected "
+                         f"{n_cols}")
+    _finite_matrix(a, name)
+    return np.ascontiguousarray(a)
+
+
+def spectral_radius(W, *, tol=1e-10, maxiter=None):
+    """Largest modulus of the eigenvalues of a square (dense or sparse) matrix.
+
+    ARPACK (``scipy.sparse.linalg.eigs``, ``k=1``, ``which="LM"``, start vector of ones, so the
+    result is deterministic). When ARPACK does not converge it is retried with a larger Krylov
+    space, then the dense eigenvalues are computed; matrices of at most 64 rows go straight to
+    the dense eigenvalues.
+
+    >>> round(spectral_radius(np.array([[0.0, 2.0], [-2.0, 0.0]])), 12)
+    2.0
+    >>> import scipy.sparse as sp
+    >>> round(spectral_radius(sp.diags(np.arange(1.0, 101.0))), 10)
+    100.0
+    """
+    from scipy.sparse.linalg import ArpackError, ArpackNoConvergence, eigs
+
+    n = W.shape[0]
+    if W.ndim != 2 or W.shape[1] != n:
+        raise ValueError(f"spectral_radius needs a square matrix, got shape {W.shape}")
+
+    def dense():
+        M = W.toarray() if sp.issparse(W) else np.asarray(W, dtype=np.float64)
+        return float(np.max(np.abs(np.linalg.eigvals(M)))) if n else 0.0
+
+    if n <= _DENSE_EIG_MAX_N:
+        return dense()
+    v0 = np.ones(n)
+    try:
+        ev = eigs(W, k=1, which="LM", v0=v0, tol=tol, maxiter=maxiter,
+                  return_eigenvectors=False)
+        return float(np.abs(ev[0]))
+    except (ArpackNoConvergence, ArpackError):
+        pass
+    try:
+        ncv = min(n - 1, 64)
+        ev = eigs(W, k=1, which="LM", v0=v0, tol=tol, ncv=ncv,
+                  maxiter=None if maxiter is None else 20 * maxiter,
+                  return_eigenvectors=False)
+        return float(np.abs(ev[0]))
+    except (ArpackNoConvergence, ArpackError):
+        return dense()
+
+
+def ridge_fit(X, Y, ridge=1e-6, *, block=_RIDGE_BLOCK):
+    """Ridge regression with an unregularised bias: ``(Wout, bias)`` minimising
+    ``|X Wout + bias - Y|^2 + ridge |Wout|^2``.
+
+    Closed form on centred data (``Xc``, ``Yc``):
+    ``Wout = solve(Xc^T Xc + ridge I, Xc^T Yc)``, ``bias = mean(Y) - mean(X) @ Wout`` (the
+    ReservoirPy 0.4 ``Ridge`` formulation). Numerics: one pass over ``X`` in blocks of rows,
+    each shifted by the first row (so no catastrophic cancellation when the mean is large
+    against the spread) and accumulated into the Gram matrix by the symmetric rank-k update
+    (BLAS ``dsyrk``, half the work of ``X^T X``); the shift is removed exactly afterwards;
+    the system is solved by Cholesky, never by an inverse (symmetric indefinite solve if
+    ``ridge = 0`` leaves it singular to working precision).
+
+    Parameters
+    ----------
+    X : array_like, shape (k, n)
+        Features (e.g. reservoir states), one row per sample. Column-major (Fortran) storage
+        is fastest.
+    Y : array_like, shape (k,) or (k, m)
+        Targets.
+    ridge : float >= 0
+
+    Returns
+    -------
+    Wout : ndarray, shape (n, m)
+    bias : ndarray, shape (m,)
+
+    Example
+    -------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 3))
+    >>> Y = X @ np.array([[1.0], [-2.0], [0.5]]) + 3.0
+    >>> Wout, b = ridge_fit(X, Y, ridge=0.0)
+    >>> Wout.ravel().round(10), b.round(10)
+    (array([ 1. , -2. ,  0.5]), array([3.]))
+    """
+    from scipy.linalg.blas import dsyrk
+
+    ridge = _real(ridge, "ridge", lo=0.0)
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (samples, features), got shape {X.shape}")
+    Y = np.asarray(Y, dtype=np.float64)
+    if Y.ndim == 1:
+        Y = Y[:, None]
+    if Y.ndim != 2 or Y.shape[0] != X.shape[0]:
+        raise ValueError(f"Y must have shape ({X.shape[0]},) or ({X.shape[0]}, m) to match X "
+                         f"{X.shape}, got {Y.shape}")
+    k, n = X.shape
+    if k < 1 or n < 1:
+        raise ValueError(f"X is empty (shape {X.shape})")
+    block = _positive_int(block, "block")
+    c = X[0].copy()
+    d = Y[0].copy()
+    G = np.zeros((n, n), order="F")
+    Sxy = np.zeros((n, Y.shape[1]))
+    sx = np.zeros(n)
+    buf = None
+    for r0 in range(0, k, block):
+        r1 = min(k, r0 + block)
+        if buf is None or buf.shape[0] != r1 - r0:
+            buf = np.empty((r1 - r0, n), order="F")
+        np.subtract(X[r0:r1], c, out=buf)
+        if not np.isfinite(buf).all():
+            bad = np.argwhere(~np.isfinite(X[r0:r1]))[0]
+            raise ValueError(f"X[{r0 + int(bad[0])}, {int(bad[1])}] is not finite")
+        G = dsyrk(1.0, buf, beta=1.0, c=G, trans=1, lower=0, overwrite_c=1)
+        Sxy += buf.T @ (Y[r0:r1] - d)
+        sx += buf.sum(axis=0)
+    _finite_matrix(Y, "Y")
+    mx = sx / k
+    my = (Y - d).mean(axis=0)
+    # Centre: sum (x-c)(x-c)^T - k (m-c)(m-c)^T; only the upper triangle is read below.
+    G -= k * np.outer(mx, mx)
+    Cxy = Sxy - k * np.outer(mx, my)
+    if ridge:
+        G[np.diag_indices(n)] += ridge
+    try:
+        cf = sla.cho_factor(G, lower=False, overwrite_a=False, check_finite=False)
+        Wout = sla.cho_solve(cf, Cxy, check_finite=False)
+    except np.linalg.LinAlgError:
+        sym = np.triu(G) + np.triu(G, 1).T
+        Wout = sla.lstsq(sym, Cxy, check_finite=False)[0]
+    bias = (d + my) - (c + mx) @ Wout
+    return Wout, bias
+
+
+def _rng(seed):
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+def _erdos_renyi(n, density, rng):
+    """The W4 draw: mask = rng.random(n*n) < density (row-major), then normal weights.
+
+    Drawn in blocks of rows (the same stream as one rng.random(n*n) call) so that memory stays
+    O(n * block); time is O(n^2).
+    """
+    idx = []
+    rows = max(1, (1 << 22) // n)
+    for r0 in range(0, n, rows):
+        r1 = min(n, r0 + rows)
+        m = rng.random((r1 - r0) * n) < density
+        idx.append(np.flatnonzero(m) + r0 * n)
+    idx = np.concatenate(idx)
+    vals = rng.normal(0.0, 1.0, size=idx.size)
+    return sp.csr_matrix((vals, (idx // n, idx % n)), shape=(n, n))
+
+
+def _graph_matrix(G, weight, rng, nodes=None):
+    """CSR W from a graph: edge u -> v is W[v, u]; edges without weights get N(0, 1) draws
+    (an undirected edge gives two independent weights, one per direction)."""
+    if nodes is None:
+        nodes, index = graph_nodes(G)
+    else:
+        index = {v: i for i, v in enumerate(nodes)}
+    rows, cols, ws, missing = [], [], [], []
+    pairs = []
+    for u, v, data in G.edges(data=True):
+        pairs.append((u, v, data))
+        if not G.is_directed() and u != v:
+            pairs.append((v, u, data))
+    for u, v, data in pairs:
+        rows.append(index[v])
+        cols.append(index[u])
+        if weight in data:
+            ws.append(edge_weight(data, weight, None, u, v))
+        else:
+            missing.append(len(ws))
+            ws.append(0.0)
+    ws = np.asarray(ws, dtype=np.float64)
+    if missing:
+        ws[np.asarray(missing)] = rng.normal(0.0, 1.0, size=len(missing))
+    n = len(nodes)
+    W = sp.csr_matrix((ws, (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
+                      shape=(n, n))
+    W.sum_duplicates()
+    return W, nodes
+
+
+def _check_W(W, nodes=None):
+    if sp.issparse(W):
+        if W.ndim != 2 or W.shape[0] != W.shape[1]:
+            raise ValueError(f"W must be square: expected shape (n, n), got {W.shape}")
+        if np.iscomplexobj(W.data):
+            raise ValueError(f"W must hold real numbers, got dtype {W.dtype}")
+        csr = sp.csr_matrix(W, dtype=np.float64, copy=True)
+        csr.sum_duplicates()
+        bad = np.flatnonzero(~np.isfinite(csr.data))
+        if bad.size:
+            q = int(bad[0])
+            i = int(np.searchsorted(csr.indptr, q, side="right") - 1)
+            raise ValueError(f"W[{i}, {int(csr.indices[q])}] = {float(csr.data[q])!r} is not "
+                             "finite")
+        return csr
+    if np.iscomplexobj(W):
+        raise ValueError(f"W must hold real numbers, got dtype {np.asarray(W).dtype}")
+    try:
+        a = np.array(W, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"W must be a square array, a scipy.sparse matrix or a networkx "
+                        f"graph: {exc}") from None
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"W must be square: expected shape (n, n), got {a.shape}")
+    _finite_matrix(a, "W")
+    return a
+
+
+# --------------------------------------------------------------------------- the ESN
+
+class ESN:
+    """Leaky echo-state network with a ridge-regression readout.
+
+    ``x[t] = (1 - a) x[t-1] + a f(W x[t-1] + Win u[t] + b + Wfb y[t-1])``,
+    ``y[t] = x[t] @ Wout + bias_out``.
+
+    Parameters
+    ----------
+    n_reservoir : int, optional
+        Number of reservoir units (inferred from ``W`` when that is given).
+    spectral_radius : float or None
+        ``W`` is rescaled so that its spectral radius (ARPACK, see :func:`spectral_radius`)
+        equals this; ``None`` keeps ``W`` as drawn or given.
+    leak_rate : float in (0, 1]
+    input_scaling : float or array_like (n_inputs,)
+        ``Win`` is drawn uniform in [-1, 1] and multiplied by this (per input column).
+    density : float in (0, 1]
+        Fraction of nonzero recurrent weights of a generated reservoir.
+    bias_scaling : float
+        ``b`` uniform in [-bias_scaling, bias_scaling] (0: no bias).
+    ridge : float
+        Default regularisation of :meth:`fit`.
+    feedback_scaling : float
+        Output feedback ``Wfb`` uniform in [-feedback_scaling, feedback_scaling] (0: none).
+    n_inputs, n_outputs : int
+        Input and output dimensions (``n_outputs`` matters at construction only for feedback).
+    activation : {"tanh", "identity"}
+        ``"identity"`` makes a linear reservoir (memory-capacity studies).
+    topology : "erdos_renyi", "small_world" or callable
+        Generated reservoir graph. ``"erdos_renyi"``: each of the ``n^2`` weights is nonzero
+        with probability ``density`` (self-loops allowed), N(0, 1) values; drawn exactly as
+        WORKLOADS.md W4 (mask ``rng.random(n*n) < density`` row-major, then the normal values,
+        then ``Win``, then ``b``, then ``Wfb``). ``"small_world"``: Watts-Strogatz with
+        ``k = max(2, round(density * n))`` neighbours and rewiring probability 0.1, each
+        direction of each edge an independent N(0, 1) weight. A callable is called as
+        ``topology(n, seed=s)`` and must return a networkx graph on ``n`` nodes (e.g.
+        ``functools.partial(nx.barabasi_albert_graph, m=3)``); edges without a ``weight``
+        get N(0, 1) weights.
+    W : array_like (n, n), scipy.sparse matrix or networkx graph, optional
+        A given reservoir instead of a generated one (graph: edge ``u -> v`` is ``W[v, u]``;
+        undirected edges act both ways).
+    Win, bias, Wfb : array_like, optional
+        Given input weights ``(n, n_inputs)``, bias ``(n,)``, feedback ``(n, n_outputs)``
+        (not rescaled).
+    seed : int, numpy.random.Generator or None
+        Same seed, same reservoir.
+    sparse : bool or None
+        Storage of ``W``: CSR (the compiled loop gathers along rows and never densifies) or
+        dense. ``None``: CSR when at most 20 % of the weights are nonzero.
+
+    State and training
+    ------------------
+    The reservoir arrays are read-only. Training and running keep two things on the
+    object: the readout (``Wout`` of shape ``(n, n_outputs)``, ``bias_out``; set by
+    :meth:`fit`) and the current state ``state`` (with the last output ``last_output``, used
+    by feedback and :meth:`generate`). :meth:`run`, :meth:`fit`, :meth:`predict` and
+    :meth:`generate` continue from ``state`` (zero initially) unless given ``x0`` or
+    ``reset=True``, and leave the final state there, so ``fit`` on a series and ``predict`` on
+    its continuation is one uninterrupted run. :meth:`reset` sets the state to zero.
+
+    Example
+    -------
+    One-step prediction of a sine wave:
+
+    >>> t = np.arange(2000) * 0.1
+    >>> u = np.sin(t)
+    >>> esn = ESN(100, spectral_radius=0.9, leak_rate=0.5, density=0.1, seed=0)
+    >>> _ = esn.fit(u[:1499], u[1:1500], washout=100)
+    >>> y = esn.predict(u[1499:-1])
+    >>> bool(np.sqrt(np.mean((y[:, 0] - u[1500:]) ** 2)) < 1e-4)
+    True
+    """
+
+    def __init__(self, n_reservoir=None, *, spectral_radius=0.9, leak_rate=1.0,
+                 input_scaling=1.0, density=0.1, bias_scaling=0.0, ridge=1e-6,
+                 feedback_scaling=0.0, n_inputs=1, n_outputs=1, activation="tanh",
+                 topology="erdos_renyi", W=None, Win=None, bias=None, Wfb=None, seed=None,
+                 sparse=None, nodes=None):
+        if activation not in _k.ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; known: "
+                             f"{', '.join(map(repr, _k.ACTIVATIONS))}")
+        self.leak_rate = _real(leak_rate, "leak_rate", lo=0.0, hi=1.0, lo_open=True)
+        self.ridge = _real(ridge, "ridge", lo=0.0)
+        self.bias_scaling = _real(bias_scaling, "bias_scaling", lo=0.0)
+        self.feedback_scaling = _real(feedback_scaling, "feedback_scaling", lo=0.0)
+        self.density = _real(density, "density", lo=0.0, hi=1.0, lo_open=True)
+        self.n_inputs = _positive_int(n_inputs, "n_inputs")
+        self.n_outputs = _positive_int(n_outputs, "n_outputs")
+        self.activation = activation
+        self.topology = topology
+        self.seed = seed
+        rng = _rng(seed)
+
+        # ---- recurrent weights
+        if W is not None:
+            if hasattr(W, "edges") and hasattr(W, "nodes"):
+                if W.is_multigraph():
+                    raise ValueError("multigraphs are not supported: combine parallel edges "
+                                     "into one weighted edge first")
+                Wm, nodes = _graph_matrix(W, "weight", rng)
+            else:
+                Wm = _check_W(W)
+            n = Wm.shape[0]
+            if n_reservoir is not None and _positive_int(n_reservoir, "n_reservoir") != n:
+                raise ValueError(f"n_reservoir = {n_reservoir} but W has shape {Wm.shape}")
+        else:
+            if n_reservoir is None:
+                raise ValueError("give n_reservoir (to generate a reservoir) or W")
+            n = _positive_int(n_reservoir, "n_reservoir")
+            if topology == "erdos_renyi":
+                Wm = _erdos_renyi(n, self.density, rng)
+            elif topology == "small_world":
+                import networkx as nx
+
+                kk = max(2, int(round(self.density * n)))
+                if kk >= n:
+                    raise ValueError(f"small_world: density {density} gives {kk} neighbours "
+                                     f"per node, but n_reservoir is {n}")
+                G = nx.watts_strogatz_graph(n, kk, 0.1, seed=int(rng.integers(2**31)))
+                Wm, _ = _graph_matrix(G, "weight", rng, nodes=list(range(n)))
+            elif callable(topology):
+                G = topology(n, seed=int(rng.integers(2**31)))
+                if not (hasattr(G, "edges") and hasattr(G, "nodes")):
+                    raise TypeError(f"topology callable must return a networkx graph, got "
+                                    f"{type(G).__name__}")
+                if G.number_of_nodes() != n:
+                    raise ValueError(f"topology callable returned a graph with "
+                                     f"{G.number_of_nodes()} nodes, expected {n}")
+                Wm, _ = _graph_matrix(G, "weight", rng)
+            else:
+                raise ValueError(f"unknown topology {topology!r}; known: "
+                                 f"{', '.join(map(repr, _TOPOLOGIES))} or a callable")
+        self.nodes = check_node_names(nodes, n, per="reservoir unit")
+        self.n_reservoir = n
+
+        if spectral_radius is not None:
+            target = _real(spectral_radius, "spectral_radius", lo=0.0)
+            rho = globals()["spectral_radius"](Wm)
+            if rho == 0.0:
+                raise ValueError("W has spectral radius 0 (e.g. no cycles, or no weights): it "
+                                 "cannot be rescaled; pass spectral_radius=None")
+            Wm = Wm * (target / rho)
+        self.spectral_radius = None if spectral_radius is None else float(spectral_radius)
+
+        nnz = Wm.nnz if sp.issparse(Wm) else int(np.count_nonzero(Wm))
+        if sparse is None:
+            sparse = nnz <= _SPARSE_MAX_DENSITY * n * n
+        self.sparse = bool(sparse)
+        if self.sparse:
+            csr = sp.csr_matrix(Wm, dtype=np.float64, copy=True)
+            csr.sort_indices()
+            for a in (csr.data, csr.indices, csr.indptr):
+                a.flags.writeable = False
+            self.W = csr
+            self._WT = np.empty((0, 0))
+            self._csr = (_frozen(csr.indptr, np.int64), _frozen(csr.indices, np.int64),
+                         _frozen(csr.data))
+        else:
+            dense = Wm.toarray() if sp.issparse(Wm) else np.asarray(Wm)
+            self._WT = _frozen(dense.T)
+            self.W = self._WT.T
+            e = np.zeros(1, dtype=np.int64)
+            self._csr = (e, e, np.zeros(0))
+
+        # ---- input, bias, feedback (drawn in this order, each drawn even when given, so
+        # that giving one does not change the others)
+        scale = np.asarray(input_scaling, dtype=np.float64)
+        if scale.ndim == 0:
+            scale = np.full(self.n_inputs, float(scale))
+        if scale.shape != (self.n_inputs,) or not np.isfinite(scale).all():
+            raise ValueError(f"input_scaling must be a finite number or {self.n_inputs} "
+                             f"numbers (one per input), got {input_scaling!r}")
+        self.input_scaling = scale
+        drawn = rng.uniform(-1.0, 1.0, size=(n, self.n_inputs)) * scale
+        self.Win = _frozen(drawn if Win is None else self._given(Win, (n, self.n_inputs),
+                                                                 "Win"))
+        drawn = rng.uniform(-1.0, 1.0, size=n) * self.bias_scaling
+        self.bias = _frozen(drawn if bias is None else self._given(bias, (n,), "bias"))
+        if Wfb is not None:
+            Wfb = self._given(Wfb, (n, self.n_outputs), "Wfb")
+        elif self.feedback_scaling > 0:
+            Wfb = rng.uniform(-1.0, 1.0, size=(n, self.n_outputs)) * self.feedback_scaling
+        self.Wfb = None if Wfb is None else _frozen(Wfb)
+        self._WinT = _frozen(self.Win.T)
+        self._WfbT = _frozen(np.zeros((0, n)) if Wfb is None else self.Wfb.T)
+
+        self.Wout = None
+        self.bias_out = None
+        self.state = np.zeros(n)
+        self.last_output = np.zeros(self.n_outputs)
+
+    @staticmethod
+    def _given(a, shape, name):
+        arr = np.asarray(a, dtype=np.float64)
+        if arr.ndim == 1 and len(shape) == 2 and shape[1] == 1 and arr.shape == (shape[0],):
+            arr = arr[:, None]
+        if arr.shape != shape:
+            raise ValueError(f"{name} has shape {arr.shape}, expected {shape}")
+        _finite_matrix(arr, name)
+        return arr
+
+    @classmethod
+    def from_graph(cls, G, **kwargs):
+        """An ESN whose reservoir is the networkx graph ``G`` (edge ``u -> v`` with weight
+        ``w`` is ``W[v, u] = w``; edges without a weight get N(0, 1) draws; node order
+        ``list(G.nodes)`` is kept in ``.nodes``). Other arguments as for the constructor;
+        ``spectral_radius=None`` keeps the weights as they are.
+
+        >>> import networkx as nx
+        >>> G = nx.DiGraph([("a", "b", {"weight": 0.5}), ("b", "a", {"weight": 2.0})])
+        >>> esn = ESN.from_graph(G, spectral_radius=None, seed=0)
+        >>> esn.nodes, esn.W
+        (['a', 'b'], array([[0. , 2. ],
+               [0.5, 0. ]]))
+        """
+        return cls(W=G, **kwargs)
+
+    def to_graph(self, weight="weight"):
+        """The reservoir as a ``networkx.DiGraph`` (every nonzero ``W[v, u]`` is an edge
+        ``u -> v``); :meth:`from_graph` with ``spectral_radius=None`` gives it back.
+
+        >>> esn = ESN(W=[[0.0, 1.0], [0.0, 0.0]], spectral_radius=None, seed=0)
+        >>> list(esn.to_graph().edges(data="weight"))
+        [(1, 0, 1.0)]
+        """
+        import networkx as nx
+
+        G = nx.DiGraph()
+        G.add_nodes_from(self.nodes)
+        coo = sp.coo_matrix(self.W)
+        G.add_edges_from((self.nodes[j], self.nodes[i], {weight: float(w)})
+                         for i, j, w in zip(coo.row.tolist(), coo.col.tolist(),
+                                            coo.data.tolist()) if w != 0.0)
+        return G
+
+    # ------------------------------------------------------------------ running
+
+    def reset(self):
+        """Set the state and the last output to zero (the readout is kept).
+
+        >>> esn = ESN(10, seed=0)
+        >>> _ = esn.run(np.ones(5))
+        >>> float(np.abs(esn.reset().state).max())
+        0.0
+        """
+        self.state = np.zeros(self.n_reservoir)
+        self.last_output = np.zeros(self.n_outputs)
+        return self
+
+    def _start(self, x0, reset):
+        if x0 is not None:
+            x = np.array(x0, dtype=np.float64)
+            if x.shape != (self.n_reservoir,):
+                raise ValueError(f"x0 has shape {x.shape}, expected ({self.n_reservoir},)")
+            _finite_matrix(x, "x0")
+            return x, np.zeros(self.n_outputs)
+        if reset:
+            return np.zeros(self.n_reservoir), np.zeros(self.n_outputs)
+        return self.state.copy(), self.last_output.copy()
+
+    def _loop(self, U, n_steps, x, yprev, *, closed=False, teacher=None, fb_own=False,
+              X=None, save_from=0, Yout=None):
+        n = self.n_reservoir
+        if X is None:
+            X = np.empty((0, n))
+            save_from = n_steps  # nothing to save (the kernel trusts its arguments)
+        if Yout is None:
+            Yout = np.empty((0, self.n_outputs))
+        if teacher is None:
+            teacher = np.empty((0, self.n_outputs))
+        WoutT = (np.empty((self.n_outputs, n)) if self.Wout is None
+                 else np.ascontiguousarray(self.Wout.T))
+        bout = np.zeros(self.n_outputs) if self.bias_out is None else self.bias_out
+        indptr, indices, data = self._csr
+        done = _k.esn_loop(self.sparse, indptr, indices, data, self._WT, self._WinT, self.bias,
+                           self._WfbT, self.leak_rate, _k.ACTIVATIONS[self.activation],
+                           U, n_steps, closed, teacher, fb_own, WoutT, bout, x, yprev, X,
+                           save_from, Yout)
+        if done < n_steps:
+            raise FloatingPointError(f"the reservoir state became non-finite at step {done}; "
+                                     "check the input scaling and the weights")
+
+    def run(self, u, *, x0=None, reset=False, return_last=False, order="C"):
+        """Drive the reservoir with ``u`` (shape ``(T,)`` or ``(T, n_inputs)``) and return the
+        states, shape ``(T, n_reservoir)`` (row ``t`` is ``x[t]``, after input ``u[t]``).
+
+        Starts from ``x0``, from zero with ``reset=True``, else from ``state``; leaves the last
+        state in ``state``. Output feedback, if any, uses the last output (``last_output``)
+        for every step: use :meth:`fit` (teacher forcing) or :meth:`predict` instead.
+        ``return_last=True`` returns only the final state. ``order="F"`` stores the states
+        column-major (what :func:`ridge_fit` reads fastest).
+
+        >>> esn = ESN(50, seed=1)
+        >>> esn.run(np.zeros((20, 1)), reset=True).shape
+        (20, 50)
+        """
+        U = _series(u, "u", self.n_inputs)
+        x, yprev = self._start(x0, reset)
+        T = U.shape[0]
+        if return_last:
+            self._loop(U, T, x, yprev)
+            out = x.copy()
+        else:
+            X = np.empty((T, self.n_reservoir), order=order)
+            self._loop(U, T, x, yprev, X=X)
+            out = X
+        self.state = x
+        return out
+
+    def fit(self, u, y, *, washout=0, ridge=None, x0=None, reset=False):
+        """Train the readout to map the states driven by ``u`` to the targets ``y``.
+
+        Runs the reservoir on ``u`` (with output feedback, the teacher ``y[t-1]`` is fed back
+        at step ``t``), drops the first ``washout`` states, and solves the ridge problem of
+        :func:`ridge_fit` (unregularised bias). Sets ``Wout`` (n, n_outputs), ``bias_out`` and
+        leaves ``state`` / ``last_output`` at the end of ``u`` / ``y``. Returns ``self``.
+
+        >>> u = np.sin(np.arange(500) * 0.2)
+        >>> esn = ESN(30, seed=0).fit(u[:-1], u[1:], washout=50)
+        >>> esn.Wout.shape, esn.bias_out.shape
+        ((30, 1), (1,))
+        """
+        U = _series(u, "u", self.n_inputs)
+        Y = _series(y, "y", self.n_outputs)
+        if Y.shape[0] != U.shape[0]:
+            raise ValueError(f"u has {U.shape[0]} steps but y has {Y.shape[0]}")
+        T = U.shape[0]
+        if isinstance(washout, bool) or not isinstance(washout, numbers.Integral) \
+                or not 0 <= washout < T:
+            raise ValueError(f"washout must be an integer in [0, {T - 1}] (u has {T} steps), "
+                             f"got {washout!r}")
+        ridge = self.ridge if ridge is None else _real(ridge, "ridge", lo=0.0)
+        x, yprev = self._start(x0, reset)
+        X = np.empty((T - washout, self.n_reservoir), order="F")
+        teacher = Y if self.Wfb is not None else None
+        self._loop(U, T, x, yprev, teacher=teacher, X=X, save_from=washout)
+        self.Wout, self.bias_out = ridge_fit(X, Y[washout:], ridge)
+        self.state = x
+        self.last_output = Y[-1].copy()
+        return self
+
+    def _need_readout(self):
+        if self.Wout is None:
+            raise RuntimeError("the readout is not trained: call fit() first")
+
+    def predict(self, u, *, x0=None, reset=False):
+        """Outputs ``y[t] = x[t] @ Wout + bias_out`` for the input ``u``, shape
+        ``(T, n_outputs)``; continues from ``state`` (see the class notes). With output
+        feedback, each output is fed back at the next step.
+
+        >>> u = np.sin(np.arange(600) * 0.2)
+        >>> esn = ESN(30, seed=0).fit(u[:399], u[1:400], washout=50)
+        >>> y = esn.predict(u[399:-1])
+        >>> y.shape, bool(np.abs(y[:, 0] - u[400:]).max() < 1e-3)
+        ((200, 1), True)
+        """
+        self._need_readout()
+        U = _series(u, "u", self.n_inputs)
+        x, yprev = self._start(x0, reset)
+        T = U.shape[0]
+        if self.Wfb is not None:
+            Yout = np.empty((T, self.n_outputs))
+            self._loop(U, T, x, yprev, fb_own=True, Yout=Yout)
+        else:
+            X = np.empty((T, self.n_reservoir))
+            self._loop(U, T, x, yprev, X=X)
+            Yout = X @ self.Wout + self.bias_out
+        self.state = x
+        self.last_output = Yout[-1].copy()
+        return Yout
+
+    def generate(self, n_steps, *, warmup=None, x0=None, reset=False):
+        """Run closed-loop (autonomously): each output is the next input, for ``n_steps``
+        steps; returns the outputs, shape ``(n_steps, n_outputs)``. Needs
+        ``n_outputs == n_inputs`` and a trained readout.
+
+        ``warmup`` (optional, inputs of shape ``(T, n_inputs)``) is first run through
+        :meth:`predict` (teacher-forced by the true inputs) to synchronise the state; otherwise
+        generation starts from ``state`` and the first input is ``last_output`` (after
+        :meth:`fit` the last target, i.e. the next input of the training series).
+
+        >>> t = np.arange(3000) * 0.1
+        >>> u = np.sin(t)
+        >>> esn = ESN(100, leak_rate=0.5, seed=0).fit(u[:2000], u[1:2001], washout=100)
+        >>> y = esn.generate(100)
+        >>> bool(np.abs(y[:, 0] - u[2001:2101]).max() < 1e-2)
+        True
+        """
+        self._need_readout()
+        if self.n_outputs != self.n_inputs:
+            raise ValueError(f"generate feeds outputs back as inputs: needs n_outputs == "
+                             f"n_inputs, got {self.n_outputs} and {self.n_inputs}")
+        n_steps = _positive_int(n_steps, "n_steps")
+        if warmup is not None:
+            y = self.predict(warmup, x0=x0, reset=reset)
+            x, yprev = self.state.copy(), y[-1].copy()
+        else:
+            x, yprev = self._start(x0, reset)
+        Yout = np.empty((n_steps, self.n_outputs))
+        self._loop(np.empty((0, self.n_inputs)), n_steps, x, yprev, closed=True,
+                   fb_own=True, Yout=Yout)
+        self.state = x
+        self.last_output = yprev.copy()
+        return Yout
+
+    def continuous(self, u, *, dt=1.0, tau=None, times=None, interp="zoh"):
+        """The continuous-time ESN ``tau dx/dt = -x + f(W x + Win u(t) + b)`` with this
+        reservoir, driven by the samples ``u`` (at ``times``, default ``k * dt``).
+
+        ``tau`` defaults to ``dt / leak_rate``: forward Euler with step ``dt`` then reproduces
+        this discrete ESN (see the module notes). Output feedback is not carried over.
+
+        >>> esn = ESN(20, leak_rate=0.25, seed=0)
+        >>> float(esn.continuous(np.zeros(10), dt=0.5).tau[0])
+        2.0
+        """
+        if tau is None:
+            tau = _real(dt, "dt", lo=0.0, lo_open=True) / self.leak_rate
+        return ContinuousESN(self.W, self.Win, u, dt=dt, times=times, tau=tau, bias=self.bias,
+                             activation=self.activation, interp=interp, nodes=self.nodes)
+
+    def __repr__(self):
+        kind = "sparse" if self.sparse else "dense"
+        trained = "trained" if self.Wout is not None else "untrained"
+        return (f"ESN(n_reservoir={self.n_reservoir}, {kind}, leak_rate={self.leak_rate}, "
+                f"activation={self.activation!r}, {trained})")
+
+
+# --------------------------------------------------------------------------- continuous
+
+class ContinuousESN(FrozenModel, ODESystem):
+    """Continuous-time ESN ``tau_i dx_i/dt = -x_i + f(sum_j W_ij x_j + (Win u(t))_i + b_i)``,
+    ready for ``solvers.solve`` (compiled kernel, sparse ``W`` kept CSR, analytic Jacobian).
+
+    Parameters
+    ----------
+    W : array_like (n, n) or scipy.sparse matrix
+    Win : array_like (n, n_inputs)
+    u : array_like (m,) or (m, n_inputs)
+        Input samples.
+    dt : float
+        Sample spacing when ``times`` is not given (samples at ``k * dt``).
+    times : array_like (m,), optional
+        Strictly increasing sample times.
+    tau : float or array_like (n,)
+    bias : float or array_like (n,)
+    activation : {"tanh", "identity"}
+    interp : {"zoh", "linear"}
+        Zero-order hold (``u(t) = u[k]`` on ``[t_k, t_{k+1})``) or linear interpolation;
+        held flat outside the samples.
+
+    With forward Euler of step ``dt`` and zero-order hold, the state at ``(t + 1) dt`` equals
+    the discrete leaky ESN's ``x[t]`` with leak rate ``a = dt / tau`` (see the module notes).
+
+    Example
+    -------
+    >>> import solvers
+    >>> esn = ESN(20, leak_rate=0.25, seed=0)
+    >>> u = np.sin(np.arange(40) * 0.3)
+    >>> ct = esn.continuous(u, dt=0.5)             # tau = dt / leak_rate = 2
+    >>> sol = solvers.solve(ct, (0.0, 20.0), np.zeros(20), method="euler", dt=0.5,
+    ...                     t_eval=np.arange(1, 41) * 0.5)
+    >>> X = esn.run(u, reset=True)
+    >>> bool(np.abs(sol.y - X).max() < 1e-12)
+    True
+    """
+
+    _ctor_args = ("W", "Win", "u", "dt", "times", "tau", "bias", "activation", "interp",
+                  "nodes")
+
+    def __init__(self, W, Win, u, *, dt=1.0, times=None, tau=1.0, bias=0.0,
+                 activation="tanh", interp="zoh", nodes=None):
+        Wm = _check_W(W)
+        n = Wm.shape[0]
+        nodes = check_node_names(nodes, n, per="reservoir unit")
+        if activation not in _k.ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; known: "
+                             f"{', '.join(map(repr, _k.ACTIVATIONS))}")
+        if interp not in ("zoh", "linear"):
+            raise ValueError(f"interp must be 'zoh' or 'linear', got {interp!r}")
+        Win_a = np.asarray(Win, dtype=np.float64)
+        if Win_a.ndim == 1:
+            Win_a = Win_a[:, None]
+        if Win_a.ndim != 2 or Win_a.shape[0] != n:
+            raise ValueError(f"Win has shape {Win_a.shape}, expected ({n}, n_inputs)")
+        _finite_matrix(Win_a, "Win")
+        U = _series(u, "u", Win_a.shape[1])
+        m = U.shape[0]
+        if times is None:
+            dt_ = _real(dt, "dt", lo=0.0, lo_open=True)
+            ts = np.arange(m) * dt_
+        else:
+            ts = np.asarray(times, dtype=np.float64)
+            if ts.shape != (m,):
+                raise ValueError(f"times has shape {ts.shape}, expected ({m},) to match u")
+            _finite_matrix(ts, "times")
+            steps = np.flatnonzero(np.diff(ts) <= 0)
+            if steps.size:
+                k = int(steps[0]) + 1
+                raise ValueError(f"times must be strictly increasing: times[{k}] = "
+                                 f"{float(ts[k])!r} <= times[{k - 1}] = {float(ts[k - 1])!r}")
+        tau_v = np.broadcast_to(np.asarray(tau, dtype=np.float64), (n,)).copy()
+        bad = np.flatnonzero(~(np.isfinite(tau_v) & (tau_v > 0)))
+        if bad.size:
+            raise ValueError(f"tau of unit {int(bad[0])} must be positive and finite, got "
+                             f"{tau_v[bad[0]]!r}")
+        bias_v = np.broadcast_to(np.asarray(bias, dtype=np.float64), (n,)).copy()
+        _finite_matrix(bias_v, "bias")
+        if sp.issparse(Wm):
+            Wm.sort_indices()
+            csr = (_frozen(Wm.indptr, np.int64), _frozen(Wm.indices, np.int64),
+                   _frozen(Wm.data))
+            Wd = np.empty((0, 0))
+            sparse = 1
+        else:
+            e = np.zeros(1, dtype=np.int64)
+            csr = (e, e, np.zeros(0))
+            Wd = _frozen(Wm)
+            sparse = 0
+        kind = 1 if interp == "zoh" else 2
+        params = (_frozen(1.0 / tau_v), _frozen(bias_v), _k.ACTIVATIONS[activation], kind,
+                  _frozen(ts), _frozen(U), _frozen(Win_a), sparse) + csr + (Wd,)
+        super().__init__(_k.cesn_rhs, n, params=params, jac=_k.cesn_jac, name="ContinuousESN")
+        self.W = Wm if sp.issparse(Wm) else Wd
+        self.Win = params[6]
+        self.u = params[5]
+        self.times = params[4]
+        self.dt = dt
+        self.tau = _frozen(tau_v)
+        self.bias = params[1]
+        self.activation = activation
+        self.interp = interp
+        self.nodes = nodes
+        self._freeze()
+
+    def __repr__(self):
+        return f"ContinuousESN(n={self.n_states}, {self.u.shape[0]} input samples)"
+
+
+# --------------------------------------------------------------------------- memory
+
+def memory_capacity(esn, *, max_delay=None, n_steps=4000, washout=200, test_fraction=0.5,
+                    ridge=1e-10, seed=0):
+    """Jaeger's short-term memory capacity ``MC = sum_{k >= 1} r^2(u[t-k], y_k[t])``.
+
+    The reservoir (from zero) is driven by i.i.d. uniform input on [-1, 1]; for each delay
+    ``k = 1 .. max_delay`` a ridge readout ``y_k`` is trained to recall ``u[t-k]`` on the
+    first part of the run and ``r^2`` (squared correlation) is measured on the held-out rest.
+    ``esn`` must have one input; its state and readout are left untouched.
+
+    Parameters
+    ----------
+    esn : ESN
+    max_delay : int, optional
+        Default ``2 * n_reservoir``.
+    n_steps, washout : int
+        Length of the run and the initial states discarded.
+    test_fraction : float in (0, 1)
+    ridge : float
+    seed : int or Generator
+        Seed of the input.
+
+    Returns
+    -------
+    total : float
+    per_delay : ndarray, shape (max_delay,)
+        ``r^2`` for delays 1 .. max_delay.
+
+    Example
+    -------
+    >>> esn = ESN(20, spectral_radius=0.9, activation="identity", input_scaling=0.1, seed=0)
+    >>> mc, curve = memory_capacity(esn, max_delay=40)
+    >>> bool(10 < mc <= 20), curve.shape
+    (True, (40,))
+    """
+    if esn.n_inputs != 1:
+        raise ValueError(f"memory_capacity needs an ESN with one input, got {esn.n_inputs}")
+    n = esn.n_reservoir
+    K = 2 * n if max_delay is None else _positive_int(max_delay, "max_delay")
+    n_steps = _positive_int(n_steps, "n_steps")
+    washout = int(washout)
+    if washout < K:
+        washout = K  # every target u[t - k] must exist
+    tf = _real(test_fraction, "test_fraction", lo=0.0, hi=1.0, lo_open=True)
+    n_used = n_steps - washout
+    n_test = int(round(tf * n_used))
+    if n_test < 2 or n_used - n_test < 2:
+        raise ValueError(f"n_steps = {n_steps} leaves too few samples after the washout "
+                         f"({washout}) for training and testing; increase n_steps")
+    u = _rng(seed).uniform(-1.0, 1.0, size=n_steps)
+    x = np.zeros(n)
+    X = np.empty((n_used, n), order="F")
+    saved = (esn.state, esn.last_output)
+    esn._loop(u[:, None], n_steps, x, np.zeros(esn.n_outputs), X=X, save_from=washout)
+    esn.state, esn.last_output = saved
+    t = np.arange(washout, n_steps)
+    Y = np.stack([u[t - k] for k in range(1, K + 1)], axis=1)
+    split = n_used - n_test
+    Wout, b = ridge_fit(X[:split], Y[:split], ridge)
+    P = X[split:] @ Wout + b
+    Yt = Y[split:]
+    Pc = P - P.mean(axis=0)
+    Yc = Yt - Yt.mean(axis=0)
+    r2 = (Pc * Yc).sum(0) ** 2 / ((Pc * Pc).sum(0) * (Yc * Yc).sum(0))
+    return float(r2.sum()), r2
+
+
+def linear_memory_capacity(esn, max_delay):
+    """The exact memory curve of a *linear* ESN (``activation="identity"``, one input) driven
+    by i.i.d. input, in the limit of infinite data: with ``A = (1 - a) I + a W``,
+    ``v_k = A^k (a Win)`` and ``C = sum_k v_k v_k^T`` (a discrete Lyapunov equation),
+    ``r_k^2 = v_k^T C^{-1} v_k``. Over all delays ``k >= 0`` the ``r_k^2`` sum to ``n``
+    (for a full-rank ``C``), so Jaeger's MC (``k >= 1``) is ``n - r_0^2 <= n``.
+
+    Returns the ``r_k^2`` for ``k = 1 .. max_delay``. ``C`` is a Krylov sum and can be
+    very ill-conditioned (random reservoirs with small spectral radius: eigenvalues decaying
+    geometrically); the result is then only as accurate as ``C^{-1}`` (computed by ``eigh``).
+    Near-orthogonal reservoirs with spectral radius near 1 are well conditioned and have
+    MC close to ``n``.
+
+    >>> Q = np.linalg.qr(np.random.default_rng(0).normal(size=(10, 10)))[0]
+    >>> esn = ESN(W=0.95 * Q, spectral_radius=None, activation="identity", seed=0)
+    >>> curve = linear_memory_capacity(esn, 2000)
+    >>> bool(9.0 < curve.sum() < 10.0)
+    True
+    """
+    if esn.activation != "identity":
+        raise ValueError("linear_memory_capacity is exact only for activation='identity'")
+    if esn.n_inputs != 1:
+        raise ValueError(f"needs an ESN with one input, got {esn.n_inputs}")
+    K = _positive_int(max_delay, "max_delay")
+    a = esn.leak_rate
+    W = esn.W.toarray() if sp.issparse(esn.W) else np.asarray(esn.W)
+    n = W.shape[0]
+    A = (1.0 - a) * np.eye(n) + a * W
+    if np.max(np.abs(np.linalg.eigvals(A))) >= 1.0:
+        raise ValueError("the linear reservoir is not stable (spectral radius of "
+                         "(1-a) I + a W >= 1): its memory capacity is undefined")
+    v = a * esn.Win[:, 0]
+    C = sla.solve_discrete_lyapunov(A, np.outer(v, v))
+    lam, U = np.linalg.eigh(0.5 * (C + C.T))
+    if lam[0] <= 0.0:
+        raise ValueError("the state covariance is singular (the input does not reach every "
+                         "direction of the reservoir): its memory capacity is below n and "
+                         "r_k^2 needs a pseudo-inverse; not computed")
+    out = np.empty(K)
+    vk = v.copy()
+    for k in range(1, K + 1):
+        vk = A @ vk
+        z = U.T @ vk
+        out[k - 1] = z @ (z / lam)
+    return out
