@@ -72,6 +72,10 @@ from neurodyn.hopfield import Hopfield, RecallResult, TIE_RTOL
 
 __all__ = ["Crossbar", "crossbar_recall", "grid_matrix"]
 
+# Unit inputs solved at once when G_eff is computed: 64 dense right-hand sides of 2 n_in n_out
+# float64 each (64 MB for a 256 x 256 array) instead of all n_in.
+_SOLVE_BLOCK = 64
+
 
 def _fraction(value, name, upper=1.0):
     try:
@@ -269,7 +273,7 @@ class Crossbar:
                   "target_plus", "target_minus", "faults"):
             setattr(self, k, None)
         self._eff = None  # (G+_eff, G-_eff), computed on the first read with wires
-        self._lu = None
+        self._lu = None   # per array (splu(A), B, S), see _grids
 
     @property
     def shape(self):
@@ -379,12 +383,23 @@ class Crossbar:
 
     # ------------------------------------------------------------------ reading
 
+    def _grids(self):
+        """Per array ``(splu factor of A, B, S)``, assembled and factorised once (cached)."""
+        if self._lu is None:
+            grids = []
+            for G in (self.g_plus, self.g_minus):
+                A, B, S = grid_matrix(G, self.r_wire)
+                grids.append((spla.splu(A), B.tocsc(), S))
+            self._lu = grids
+        return self._lu
+
     def effective_conductances(self):
         """``(G+_eff, G-_eff)``: the linear maps ``v -> I+`` and ``v -> I-`` of the two arrays.
 
         With ideal wires the programmed conductances; with ``r_wire > 0`` solved from the
-        grid (module docstring): column ``j`` is ``S A^{-1} B e_j``, one factorisation per
-        array and one batched solve with the ``n_in`` unit inputs. Cached.
+        grid (module docstring): column ``j`` is ``S A^{-1} B e_j``, from the one
+        factorisation of each array, solved for the unit inputs in blocks of columns (so the
+        dense right-hand sides stay small for large arrays). Cached.
 
         >>> xb = Crossbar([[1.0]], [[0.0]], scale=1.0, r_wire=0.5)
         >>> xb.effective_conductances()[0]        # 1 S in series with two 0.5-ohm segments
@@ -395,11 +410,12 @@ class Crossbar:
                 self._eff = (self.g_plus, self.g_minus)
             else:
                 eff = []
-                for G in (self.g_plus, self.g_minus):
-                    A, B, S = grid_matrix(G, self.r_wire)
-                    lu = spla.splu(A)
-                    X = lu.solve(B.toarray())
-                    eff.append(_frozen(np.asarray(S @ X)))
+                for lu, B, S in self._grids():
+                    out = np.empty((self.n_out, self.n_in))
+                    for j0 in range(0, self.n_in, _SOLVE_BLOCK):
+                        j1 = min(j0 + _SOLVE_BLOCK, self.n_in)
+                        out[:, j0:j1] = S @ lu.solve(B[:, j0:j1].toarray())
+                    eff.append(_frozen(out))
                 self._eff = tuple(eff)
         return self._eff
 
@@ -420,13 +436,8 @@ class Crossbar:
         v = self._inputs(v)
         if v.ndim != 1:
             raise ValueError(f"node_voltages takes one input vector, shape ({self.n_in},)")
-        if self._lu is None:
-            lus = []
-            for G in (self.g_plus, self.g_minus):
-                A, B, S = grid_matrix(G, self.r_wire)
-                lus.append((spla.splu(A), B))
-            self._lu = lus
-        return tuple(lu.solve(B @ v).reshape(2, self.n_in, self.n_out) for lu, B in self._lu)
+        return tuple(lu.solve(B @ v).reshape(2, self.n_in, self.n_out)
+                     for lu, B, _ in self._grids())
 
     def _inputs(self, v):
         try:

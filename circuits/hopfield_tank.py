@@ -190,9 +190,9 @@ def decode_tour(V, threshold=0.5, strict=True):
                                                     else "no position"))
     for i in range(n):
         cities = np.flatnonzero(on[:, i]).tolist()
-        if len(cities) != 1 and not problems:
-            # Rows are all fine only if columns are too (n ones in n rows); kept for clarity.
-            problems.append(f"position {i} holds cities {cities}")
+        if len(cities) != 1:
+            problems.append(f"position {i} holds " + (f"{len(cities)} cities {cities}"
+                                                      if cities else "no city"))
     if problems:
         if strict:
             raise ValueError("not a valid tour: " + "; ".join(problems))

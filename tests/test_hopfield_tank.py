@@ -204,6 +204,10 @@ def test_decode_tour_rejects_invalid_matrices_clearly():
         decode_tour([[1, 1, 0], [0, 0, 1], [0, 0, 0]])
     with pytest.raises(ValueError, match="city 1 is on at no position"):
         decode_tour(np.diag([1.0, 0.0, 1.0]))
+    # One position per city, but two cities share position 0 and position 1 is empty.
+    with pytest.raises(ValueError, match=r"^not a valid tour: position 0 holds 2 cities \[0, 1\]; "
+                       "position 1 holds no city$"):
+        decode_tour([[1, 0, 0], [1, 0, 0], [0, 0, 1]])
     with pytest.raises(ValueError, match="not n"):
         decode_tour(np.ones(8))
     with pytest.raises(ValueError, match="shape"):
