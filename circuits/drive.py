@@ -175,7 +175,10 @@ def drive(device, source, t_span, x0, *, t_eval=None, method="dopri5", rtol=1e-8
         As for :func:`solvers.solve` (``x`` is of order 1, hence the absolute default).
     max_step : float, optional
         Largest step. Default: half the pulse width for :class:`~circuits.sources.Pulses`
-        (an adaptive step could jump over a pulse), otherwise unbounded.
+        (an adaptive step could jump over a pulse), otherwise unbounded. Each edge of a pulse
+        (or of a zero-order-held sample) costs an error of about the tolerance in ``x``: the
+        solver shrinks its step onto the jump instead of locating it (measured: 4 pulses moved
+        a VTEAM state 1.7e-7 off its exact value at the default rtol, 1e-12 at rtol=1e-10).
 
     Returns
     -------
