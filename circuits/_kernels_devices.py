@@ -92,7 +92,8 @@ def hp_jac(t, y, P, J):
 
 
 # ------------------------------------------------------------------ VTEAM
-# params: (c_on, c_off, a_on, a_off, v_on, v_off, win, p, j, kind, par, ptr, ts, vs) with c_on = -k_on / (w_off - w_on) > 0, c_off = k_off / (w_off - w_on) > 0
+# params: (c_on, c_off, a_on, a_off, v_on, v_off, win, p, j, kind, par, ptr, ts, vs) with
+# c_on = -k_on / (w_off - w_on) > 0 and c_off = k_off / (w_off - w_on) > 0
 
 @register_jitable
 def _vteam_rate(v, c_on, c_off, a_on, a_off, v_on, v_off):

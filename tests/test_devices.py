@@ -279,3 +279,25 @@ def test_devices_are_immutable_picklable_and_replaceable():
 def test_bad_input_is_named(make, err, match):
     with pytest.raises(err, match=match):
         make()
+
+
+# ----------------------------------------------------------------- the example
+def test_hysteresis_example_prints_closed_form_areas_and_saves_the_figure(tmp_path, capsys):
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / "memristor_hysteresis.py"
+    spec = importlib.util.spec_from_file_location("memristor_hysteresis", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    png = tmp_path / "loops.png"
+    mod.main(str(png))
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if line.startswith("None")]
+    assert len(rows) == 3
+    for _, f, a_pos, a_neg, _, ref in rows:
+        assert float(a_pos) == pytest.approx(float(ref), rel=1e-4) and a_pos == a_neg
+    biolek = [line.split() for line in out.splitlines() if line.startswith("biolek")]
+    assert all(float(r[2]) > float(r[3]) for r in biolek)   # Biolek's loop is lopsided
+    pytest.importorskip("matplotlib")
+    assert png.stat().st_size > 10_000
