@@ -357,3 +357,25 @@ def test_graph_conventions_and_errors():
         net.currents([2.0, 0.0])
     with pytest.raises(AttributeError, match="immutable"):
         net.chi = 0.5
+
+
+def test_example_runs_and_shows_what_it_promises():
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(root)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    out = subprocess.run([sys.executable, str(root / "examples" / "memristive_network.py")],
+                         capture_output=True, text=True, check=True, timeout=300, env=env).stdout
+    assert "6 independent loops, trace(Omega) = 6.000000" in out
+    assert "L never increases: True" in out
+    kirchhoff = next(line for line in out.splitlines() if line.startswith("Kirchhoff"))
+    assert all(float(v.split(",")[0]) < 1e-12 for v in kirchhoff.split("=")[1:])
+    law = next(line for line in out.splitlines() if line.startswith("sine source"))
+    assert float(law.split("=")[-1]) < 1e-9
+    rows = [line.split() for line in out.splitlines() if "stable fixed point" in line]
+    assert len(rows) == 3 and all(abs(float(r[5]) - float(r[-1])) < 1e-4 for r in rows)
+    assert sum("runs to the boundary" in line for line in out.splitlines()) == 2
