@@ -377,5 +377,5 @@ def test_example_runs_and_shows_what_it_promises():
     law = next(line for line in out.splitlines() if line.startswith("sine source"))
     assert float(law.split("=")[-1]) < 1e-9
     rows = [line.split() for line in out.splitlines() if "stable fixed point" in line]
-    assert len(rows) == 3 and all(abs(float(r[5]) - float(r[-1])) < 1e-4 for r in rows)
+    assert len(rows) == 3 and all(abs(float(r[6]) - float(r[-1])) < 1e-4 for r in rows)
     assert sum("runs to the boundary" in line for line in out.splitlines()) == 2
