@@ -16,6 +16,8 @@ Window functions ``f`` (``window=``):
   ``x = R_off / (R_off - R_on)``), so the kernel refuses to go there: the integration stops
   where ``x`` reaches 0 or 1, and :func:`circuits.drive.drive` reports it with its own status.
 * ``"joglekar"``: ``f = 1 - (2x - 1)^(2p)``, ``p`` a positive integer (Joglekar & Wolf 2009).
+  It vanishes at both ends, so a state started at exactly 0 or 1 never moves (the
+  terminal-state problem that Biolek's window removes).
 * ``"biolek"``: ``f = 1 - (x - stp(-i))^(2p)``, ``stp(z) = 1`` for ``z >= 0`` else 0, ``p`` a
   positive integer (Biolek, Biolek & Biolkova 2009). ``f`` jumps when ``i`` changes sign, but
   ``dx/dt = k i f`` does not (it is 0 there): ``x(t)`` is C^1 with a jump in ``x''`` at each
@@ -113,17 +115,30 @@ class _Device(FrozenModel):
         """The device driven by ``source`` as a :class:`solvers.ODESystem` (state ``[x]``).
 
         Every source and every parameter set shares the device type's one compiled kernel.
+
+        >>> from circuits.sources import Triangle
+        >>> s = HPMemristor(window="biolek").system(Triangle(1.0, 50.0))
+        >>> s.n_states, s.rhs is HPMemristor(R_on=10.0).system(0.5).rhs
+        (1, True)
         """
         enc = encode_sources([as_source(source, f"{type(self).__name__} source")])
         return ODESystem(self._rhs, 1, params=self._params() + enc, jac=self._jac,
                          name=repr(self))
 
     def current(self, x, v):
-        """Current ``i = v / R(x)`` (amperes) for states ``x`` and voltages ``v`` (broadcast)."""
+        """Current ``i = v / R(x)`` (amperes) for states ``x`` and voltages ``v`` (broadcast).
+
+        >>> VTEAM().current([0.0, 1.0], 0.1)
+        array([0.0001, 0.002 ])
+        """
         return _out(_states(v, "v") / self.memristance(x))
 
     def replace(self, **changes):
-        """A copy with some constructor arguments changed (validated again; no recompilation)."""
+        """A copy with some constructor arguments changed (validated again; no recompilation).
+
+        >>> HPMemristor().replace(window="joglekar", p=2).window
+        'joglekar'
+        """
         return FrozenModel.replace(self, **changes)
 
     def __repr__(self):
