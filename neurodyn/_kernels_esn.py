@@ -104,12 +104,13 @@ def _tanh_vec(x, scratch, n):
         scratch[i] = _exp_reduced(2.0 * min(abs(x[i]), _TANH_CLAMP))
     for i in range(n):
         v = x[i]
+        z = abs(v)
         s = scratch[i]
         big = 1.0 - 2.0 / (s + 1.0)
-        w = v * v
-        small = v + v * w * (((_P0 * w + _P1) * w + _P2) / (((w + _Q0) * w + _Q1) * w + _Q2))
-        sb = math.copysign(big, v)
-        x[i] = sb if abs(v) > 0.625 else small
+        w = z * z
+        small = z + z * w * (((_P0 * w + _P1) * w + _P2) / (((w + _Q0) * w + _Q1) * w + _Q2))
+        # odd function: evaluate at |v|, then copy the sign (keeps tanh(-0.0) = -0.0)
+        x[i] = math.copysign(big if z > 0.625 else small, v)
 
 
 @njit(**_JIT)
