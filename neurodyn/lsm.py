@@ -933,7 +933,8 @@ class LSM(FrozenModel):
         ``v_reset``, ``t_ref``, ``v_bias`` (defaults from ``neuron`` or the constructor's) and
         ``pos`` (3 coordinates). Edges ``u -> v``: ``weight`` (mV, or a brian2 voltage),
         optional ``delay`` (ms, or a brian2 time; default 0). Edges into input nodes are
-        refused.
+        refused. ``G.graph["v_init"]`` (as :meth:`to_graph` writes it) sets ``v_init`` unless
+        given here.
 
         >>> import networkx as nx
         >>> G = nx.DiGraph()
@@ -981,6 +982,13 @@ class LSM(FrozenModel):
                                              f"node {v!r}: attribute {attr!r}"))
                                 for v in nodes]
         extra = {k: v for k, v in neuron.items() if k not in _PARAMS}
+        if "v_init" not in extra and "v_init" in G.graph:
+            vi = G.graph["v_init"]
+            if not (isinstance(vi, dict) and len(vi) == 1 and
+                    next(iter(vi)) in ("uniform", "values")):
+                raise ValueError('G.graph["v_init"] must be {"uniform": (low, high)} or '
+                                 f'{{"values": v}}, got {vi!r}')
+            extra["v_init"] = tuple(vi["uniform"]) if "uniform" in vi else vi["values"]
         pos = None
         if any("pos" in G.nodes[v] for v in nodes):
             try:
@@ -1003,7 +1011,9 @@ class LSM(FrozenModel):
         """The liquid as a ``networkx.DiGraph`` that :meth:`from_graph` turns back into it.
 
         Neurons carry ``kind`` and the LIF parameters (ms, mV) and ``pos`` when known; input
-        channels are nodes of kind "input"; edges carry ``weight`` (mV) and ``delay`` (ms).
+        channels are nodes of kind "input"; edges carry ``weight`` (mV) and ``delay`` (ms);
+        ``G.graph["v_init"]`` holds the initial-voltage rule: ``{"uniform": (low, high)}`` or
+        ``{"values": v}`` (mV, per neuron).
 
         >>> net = LSM(["exc", "inh"], pre=[0], post=[1], weight=[2.0], delay=1.0)
         >>> list(net.to_graph().edges(data=True))
@@ -1012,6 +1022,9 @@ class LSM(FrozenModel):
         import networkx as nx
 
         G = nx.DiGraph()
+        G.graph["v_init"] = ({"uniform": tuple(a.tolist() for a in self.v_init)}
+                             if isinstance(self.v_init, tuple)
+                             else {"values": self.v_init.tolist()})
         for i, v in enumerate(self.nodes):
             attrs = {"kind": self.kind[i]}
             for attr in _PARAMS:
@@ -1109,7 +1122,8 @@ class LSM(FrozenModel):
             if n_ch and n_ch != self.n_inputs:
                 where = f"trial {k}: " if trials else ""
                 raise ValueError(f"{where}the inputs have {n_ch} channels, the liquid has "
-                                 f"{self.n_inputs} input channels")
+                                 f"{self.n_inputs} input channels (a SpikeInput that leaves "
+                                 "the last channels silent needs n=)")
             if v0 is None:
                 v = self.initial_voltages(rng)
             else:
@@ -1126,6 +1140,17 @@ class LSM(FrozenModel):
             tt = np.concatenate(t_parts) if t_parts else np.zeros(0)
             order = np.lexsort((ii, tt))
             ii, tt = ii[order], tt[order]
+            # SpikeGeneratorGroup takes one spike per channel and step; say where, before any
+            # brian2 object exists (a half-built network only produces warnings).
+            steps = np.round(tt / dt).astype(np.int64)
+            o = np.lexsort((ii, steps))
+            twice = (np.diff(steps[o]) == 0) & (np.diff(ii[o]) == 0)
+            if twice.any():
+                j, j2 = o[int(np.flatnonzero(twice)[0])], o[int(np.flatnonzero(twice)[0]) + 1]
+                where = f"trial {k}: " if trials else ""
+                raise ValueError(f"{where}input channel {int(ii[j])} fires twice in one step of "
+                                 f"{dt} ms (at {tt[j]} and {tt[j2]} ms); at most one spike "
+                                 "per channel and step")
             v0_all.append(v)
             in_idx.append(ii)
             in_t.append(tt)
@@ -1182,13 +1207,6 @@ class LSM(FrozenModel):
             idx = np.concatenate([ii + k * m for k, ii in enumerate(in_idx)])
             tt = np.concatenate(in_t)
             steps = np.round(tt / dt).astype(np.int64)
-            key = idx * (steps.max() + 1) + steps
-            if np.unique(key).size != key.size:
-                _, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
-                j = int(np.flatnonzero(cnt[inv] > 1)[0])
-                raise ValueError(f"input channel {int(idx[j]) % m} fires twice in one step of "
-                                 f"{dt} ms (near {tt[j]} ms); at most one spike per channel "
-                                 "and step")
             P = b2.SpikeGeneratorGroup(m * K, idx, steps * dt * ms, clock=clock,
                                        name=_NAMES["inp"])
             objs += [P, _synapses(b2, P, G, self.in_pre, self.in_post, self.in_weight,
