@@ -669,9 +669,9 @@ class LSM(FrozenModel):
         Membrane time constant (ms), resting potential, threshold, reset (mV), refractory
         period (ms) and constant drive ``R I_b`` (mV). Defaults are those of W5 (20 ms, -65,
         -50, -65 mV, 2 ms, 0 mV).
-    v_init : (lo, hi) or float or array_like (n,), mV
+    v_init : None, (lo, hi), float or array_like (n,), mV
         Initial voltages: uniform in ``[lo, hi)`` drawn at every run from the run's seed
-        (default ``(v_rest, v_th)`` per neuron), or fixed values.
+        (None, the default: ``[v_rest, v_th)`` per neuron, as in W5), or fixed values.
     positions : array_like (n, 3), optional
         Neuron coordinates (grid units), kept for export.
     nodes, input_nodes : list, optional
@@ -761,8 +761,8 @@ class LSM(FrozenModel):
             raise ValueError(f"{label(i)}: v_reset ({v_reset[i]} mV) must be below v_th "
                              f"({v_th[i]} mV)")
         if v_init is None:
-            v_init = (v_rest, v_th)
-        if isinstance(v_init, tuple) and len(v_init) == 2:
+            pass  # uniform in [v_rest, v_th), resolved per run so replace() keeps it in step
+        elif isinstance(v_init, tuple) and len(v_init) == 2:
             lo = _per(v_init[0], n, "v_init low", "mV", label)
             hi = _per(v_init[1], n, "v_init high", "mV", label)
             if np.any(hi < lo):
@@ -1022,9 +1022,10 @@ class LSM(FrozenModel):
         import networkx as nx
 
         G = nx.DiGraph()
-        G.graph["v_init"] = ({"uniform": tuple(a.tolist() for a in self.v_init)}
-                             if isinstance(self.v_init, tuple)
-                             else {"values": self.v_init.tolist()})
+        if self.v_init is not None:
+            G.graph["v_init"] = ({"uniform": tuple(a.tolist() for a in self.v_init)}
+                                 if isinstance(self.v_init, tuple)
+                                 else {"values": self.v_init.tolist()})
         for i, v in enumerate(self.nodes):
             attrs = {"kind": self.kind[i]}
             for attr in _PARAMS:
@@ -1047,8 +1048,8 @@ class LSM(FrozenModel):
 
     def initial_voltages(self, rng):
         """Initial voltages (mV) for one run, drawn from ``rng`` when ``v_init`` is a range."""
-        if isinstance(self.v_init, tuple):
-            lo, hi = self.v_init
+        if self.v_init is None or isinstance(self.v_init, tuple):
+            lo, hi = (self.v_rest, self.v_th) if self.v_init is None else self.v_init
             return lo + rng.random(self.n) * (hi - lo)
         return np.array(self.v_init)
 

@@ -5,6 +5,7 @@ computations, graph round trips, connection statistics, and pattern separation.
 All runs use brian2's numpy target and small liquids (the cython target is exercised by
 benchmarks/bench_w5.py, where it must compile for tens of seconds)."""
 import math
+import os
 
 import networkx as nx
 import numpy as np
@@ -382,3 +383,27 @@ def test_liquid_run_helpers():
     r = LiquidRun(np.array([0, 1, 1]), np.array([1.0, 2.0, 3.0]), n=3, duration=500.0, dt=0.1)
     np.testing.assert_array_equal(r.counts(), [1, 2, 0])
     np.testing.assert_allclose(r.rates(), [2.0, 4.0, 0.0])
+
+
+@pytest.mark.skipif(not os.environ.get("NEURODYN_TEST_CYTHON"),
+                    reason="compiles brian2's cython extensions (~1 min on a cold cache); "
+                           "set NEURODYN_TEST_CYTHON=1")
+def test_cython_target_gives_the_numpy_spikes(tmp_path):
+    # All randomness is ours, so both code-generation targets see the same network, voltages
+    # and inputs; the exact LIF update is the same arithmetic in both.
+    import brian2 as b2
+
+    net = LSM.column(shape=(5, 3, 3), seed=1, n_inputs=5, w_in=2.0,
+                     w={k: 0.5 * v for k, v in MAASS_W.items()})
+    inp = PoissonInput(30.0, n=5)
+    old, target = b2.prefs.codegen.runtime.cython.cache_dir, b2.prefs.codegen.target
+    b2.prefs.codegen.runtime.cython.cache_dir = str(tmp_path)
+    try:
+        a = net.run(inp, duration=200.0, seed=3, target="cython")
+    finally:
+        b2.prefs.codegen.runtime.cython.cache_dir = old
+    b = net.run(inp, duration=200.0, seed=3, target="numpy")
+    assert b.num_spikes > 100
+    assert b2.prefs.codegen.target == target  # the run restored the global preference
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.times, b.times)
