@@ -22,7 +22,7 @@ Example: an HP memristor under a 1 V, 1 Hz sine; its current is zero whenever th
 >>> import numpy as np, circuits
 >>> run = circuits.drive(circuits.HPMemristor(window="joglekar"), circuits.Sine(1.0, 1.0),
 ...                      (0.0, 1.0), x0=0.1, t_eval=[0.0, 0.25, 0.5, 1.0])
->>> bool(run.success), np.abs(run.i[[0, 2, 3]]).max() < 1e-15, run.i[1] > 0
+>>> bool(run.success), bool(np.abs(run.i[[0, 2, 3]]).max() < 1e-15), bool(run.i[1] > 0)
 (True, True, True)
 """
 from .crossbar import Crossbar, crossbar_recall
