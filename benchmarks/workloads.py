@@ -236,3 +236,88 @@ def build_w6() -> HopfieldWorkload:
     fp = fingerprint(patterns, probes)
     _check("W6", fp)
     return HopfieldWorkload(patterns, probes, fingerprint=fp)
+
+
+# --------------------------------------------------------------------------- W4 ESN
+
+FINGERPRINTS["W4_series"] = "b93a91a40c5c9200"     # Mackey-Glass, 20,000 samples
+FINGERPRINTS["W4_reservoir"] = "d4b0c549974166cb"  # (W.indptr, W.indices, W.data, Win)
+
+
+@dataclass
+class ESNWorkload:
+    """W4: one-step Mackey-Glass prediction with a leaky ESN (N = 1000, density 1 %).
+
+    ``series`` (20,000); ``W`` (CSR, rescaled to spectral radius 0.9) and ``Win`` (N, 1);
+    pairs ``x[t] -> series[t + 1]``: train t = 1000 .. 17998, test t = 17999 .. 19998."""
+
+    series: np.ndarray
+    W: object
+    Win: np.ndarray
+    leak: float = 0.3
+    ridge: float = 1e-6
+    washout: int = 1000
+    n_test: int = 2000
+    fingerprint_series: str = ""
+    fingerprint_reservoir: str = ""
+    name: str = "W4"
+
+    @property
+    def N(self):
+        return self.W.shape[0]
+
+    @property
+    def u(self):
+        """Inputs of the 19,999 pairs, shape (19999, 1)."""
+        return self.series[:-1, None]
+
+    @property
+    def y(self):
+        """Targets of the 19,999 pairs, shape (19999, 1)."""
+        return self.series[1:, None]
+
+    @property
+    def train(self):
+        """Slice of the pair index used for training (after the washout, before the test)."""
+        return slice(self.washout, self.series.size - 1 - self.n_test)
+
+    @property
+    def test(self):
+        return slice(self.series.size - 1 - self.n_test, self.series.size - 1)
+
+    def nrmse(self, pred):
+        """Test NRMSE = RMSE / std(test targets) of predictions for the test pairs."""
+        target = self.y[self.test, 0]
+        pred = np.asarray(pred).reshape(-1)
+        return float(np.sqrt(np.mean((pred - target) ** 2)) / np.std(target))
+
+
+def build_w4() -> ESNWorkload:
+    """W4: the Mackey-Glass input (through ``neurodyn.datasets.mackey_glass``) and the
+    reservoir drawn exactly as WORKLOADS.md defines it, both fingerprint-checked.
+
+    >>> w4 = build_w4()
+    >>> w4.N, w4.W.nnz, w4.series.shape, w4.train, w4.test
+    (1000, 9996, (20000,), slice(1000, 17999, None), slice(17999, 19999, None))
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import eigs
+
+    from neurodyn.datasets import mackey_glass
+
+    series = mackey_glass(20000, tau=17.0, dt=0.1, sample_every=1.0, x0=1.2)
+    fs = fingerprint(series)
+    _check("W4_series", fs)
+    N = 1000
+    rng = np.random.default_rng(0)
+    mask = rng.random(N * N) < 0.01
+    idx = np.flatnonzero(mask)
+    vals = rng.normal(0.0, 1.0, size=idx.size)
+    W = sp.csr_matrix((vals, (idx // N, idx % N)), shape=(N, N))
+    Win = rng.uniform(-1.0, 1.0, size=(N, 1)) * 1.0
+    rho = abs(eigs(W, k=1, which="LM", v0=np.ones(N), tol=1e-10,
+                   return_eigenvectors=False)[0])
+    W = W * (0.9 / rho)
+    fr = fingerprint(W.indptr, W.indices, W.data, Win)
+    _check("W4_reservoir", fr)
+    return ESNWorkload(series, W, Win, fingerprint_series=fs, fingerprint_reservoir=fr)

@@ -120,22 +120,29 @@ def tanh_inplace(x):
 
 
 @register_jitable
-def _preact(sparse, indptr, indices, data, WT, Win, bias, u, Wfb, yfb, x, pre):
+def _preact(sparse, indptr, indices, data, WT, WinT, bias, u, WfbT, yfb, x, pre):
     """pre = W x + Win u + b + Wfb yfb."""
     n = x.shape[0]
     n_in = u.shape[0]
     n_fb = yfb.shape[0]
-    for i in range(n):
-        pre[i] = bias[i]
-    for k in range(n_in):
-        uk = u[k]
+    if n_in == 1:  # the common case: bias and input in one pass
+        u0 = u[0]
         for i in range(n):
-            pre[i] += Win[k, i] * uk
+            pre[i] = bias[i] + WinT[0, i] * u0
+    else:
+        for i in range(n):
+            pre[i] = bias[i]
+        for k in range(n_in):
+            uk = u[k]
+            for i in range(n):
+                pre[i] += WinT[k, i] * uk
     for k in range(n_fb):
         yk = yfb[k]
         for i in range(n):
-            pre[i] += Wfb[k, i] * yk
+            pre[i] += WfbT[k, i] * yk
     if sparse:
+        # CSR gather, one row at a time: measured as fast as a CSC scatter or two interleaved
+        # rows (about 1 ns per nonzero here, W4: 10 us per product).
         for i in range(n):
             acc = 0.0
             for q in range(indptr[i], indptr[i + 1]):
@@ -150,16 +157,19 @@ def _preact(sparse, indptr, indices, data, WT, Win, bias, u, Wfb, yfb, x, pre):
 
 @njit(**_JIT)
 def esn_loop(sparse, indptr, indices, data, WT, WinT, bias, WfbT, a, act,
-             U, n_steps, closed, Yteach, fb_own, WoutT, bout, x, yprev, X, save_from, Yout):
+             U, n_steps, closed, Yteach, fb_own, WoutT, bout, x, yprev, X, save_from, shift,
+             capture_shift, Yout):
     """Run ``n_steps`` reservoir updates in place of ``x``; return the number of steps done
     (fewer than n_steps when a state became non-finite).
 
     Inputs: ``U[t]`` (open loop) or, with ``closed``, the previous output. Feedback (when
     ``WfbT`` has rows): the teacher ``Yteach[t - 1]`` or, with ``fb_own``, the previous output;
     ``yprev`` is the output before step 0 and is updated in place. Rows t >= save_from of the
-    states go to ``X[t - save_from]``; when ``closed`` or ``fb_own``, outputs go to ``Yout[t]``.
-    Transposed weights (``WinT (n_in, N)``, ``WfbT``, ``WoutT (n_out, N)``) make every
-    product a scatter along a contiguous row.
+    states go to ``X[t - save_from]``, minus ``shift`` (with ``capture_shift``, ``shift`` is
+    first set to the state at step save_from: the readout fit then accumulates a Gram matrix
+    of shifted states, which avoids cancellation). When ``closed`` or ``fb_own``, outputs go
+    to ``Yout[t]``. Transposed weights (``WinT (n_in, N)``, ``WfbT``, ``WoutT (n_out, N)``)
+    make every product a pass along a contiguous row.
     """
     n = x.shape[0]
     n_out = yprev.shape[0]
@@ -169,6 +179,10 @@ def esn_loop(sparse, indptr, indices, data, WT, WinT, bias, WfbT, a, act,
     yfb = np.empty(WfbT.shape[0])
     need_out = closed or fb_own
     one_minus = 1.0 - a
+    # A tanh reservoir with finite weights, inputs and x0 stays finite (each step is a convex
+    # combination of x and values in [-1, 1]), so only a linear one, or one that feeds its
+    # own outputs back, needs the per-step overflow check.
+    check = act != ACT_TANH or need_out
     for t in range(n_steps):
         if closed:
             for k in range(u.shape[0]):
@@ -188,16 +202,19 @@ def esn_loop(sparse, indptr, indices, data, WT, WinT, bias, WfbT, a, act,
             _tanh_vec(pre, scratch, n)
         for i in range(n):
             x[i] = one_minus * x[i] + a * pre[i]
-        ok = True
-        for i in range(n):
-            if not math.isfinite(x[i]):
-                ok = False
-        if not ok:
-            return t
+        if check:
+            bad = 0
+            for i in range(n):
+                bad |= not (abs(x[i]) <= 1.0e300)
+            if bad:
+                return t
         if t >= save_from:
             r = t - save_from
+            if capture_shift and r == 0:
+                for i in range(n):
+                    shift[i] = x[i]
             for i in range(n):
-                X[r, i] = x[i]
+                X[r, i] = x[i] - shift[i]
         if need_out:
             for k in range(n_out):
                 acc = bout[k]

@@ -44,7 +44,6 @@ _TOPOLOGIES = ("erdos_renyi", "small_world")
 _SPARSE_MAX_DENSITY = 0.2
 # Below this size ARPACK is pointless (and needs k < n - 1): dense eigenvalues.
 _DENSE_EIG_MAX_N = 64
-_RIDGE_BLOCK = 512
 
 
 # --------------------------------------------------------------------------- helpers
@@ -146,18 +145,18 @@ def spectral_radius(W, *, tol=1e-10, maxiter=None):
         return dense()
 
 
-def ridge_fit(X, Y, ridge=1e-6, *, block=_RIDGE_BLOCK):
+def ridge_fit(X, Y, ridge=1e-6):
     """Ridge regression with an unregularised bias: ``(Wout, bias)`` minimising
     ``|X Wout + bias - Y|^2 + ridge |Wout|^2``.
 
     Closed form on centred data (``Xc``, ``Yc``):
     ``Wout = solve(Xc^T Xc + ridge I, Xc^T Yc)``, ``bias = mean(Y) - mean(X) @ Wout`` (the
-    ReservoirPy 0.4 ``Ridge`` formulation). Numerics: one pass over ``X`` in blocks of rows,
-    each shifted by the first row (so no catastrophic cancellation when the mean is large
-    against the spread) and accumulated into the Gram matrix by the symmetric rank-k update
-    (BLAS ``dsyrk``, half the work of ``X^T X``); the shift is removed exactly afterwards;
-    the system is solved by Cholesky, never by an inverse (symmetric indefinite solve if
-    ``ridge = 0`` leaves it singular to working precision).
+    ReservoirPy 0.4 ``Ridge`` formulation). Numerics: ``X`` and ``Y`` are shifted by their
+    first rows (so no catastrophic cancellation when the mean is large against the spread)
+    into one column-major array ``[X - c | Y - d | 1]`` whose Gram matrix, a single symmetric
+    rank-k update (BLAS ``dsyrk``, half the work of ``X^T X``), holds every sum needed; the
+    shift is removed exactly afterwards, and the system is solved by Cholesky, never by an
+    inverse (least squares if ``ridge = 0`` leaves it singular to working precision).
 
     Parameters
     ----------
@@ -182,8 +181,6 @@ def ridge_fit(X, Y, ridge=1e-6, *, block=_RIDGE_BLOCK):
     >>> Wout.ravel().round(10), b.round(10)
     (array([ 1. , -2. ,  0.5]), array([3.]))
     """
-    from scipy.linalg.blas import dsyrk
-
     ridge = _real(ridge, "ridge", lo=0.0)
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
@@ -195,41 +192,54 @@ def ridge_fit(X, Y, ridge=1e-6, *, block=_RIDGE_BLOCK):
         raise ValueError(f"Y must have shape ({X.shape[0]},) or ({X.shape[0]}, m) to match X "
                          f"{X.shape}, got {Y.shape}")
     k, n = X.shape
-    if k < 1 or n < 1:
-        raise ValueError(f"X is empty (shape {X.shape})")
-    block = _positive_int(block, "block")
+    m = Y.shape[1]
+    if k < 1 or n < 1 or m < 1:
+        raise ValueError(f"X and Y must not be empty (shapes {X.shape}, {Y.shape})")
     c = X[0].copy()
     d = Y[0].copy()
-    G = np.zeros((n, n), order="F")
-    Sxy = np.zeros((n, Y.shape[1]))
-    sx = np.zeros(n)
-    buf = None
-    for r0 in range(0, k, block):
-        r1 = min(k, r0 + block)
-        if buf is None or buf.shape[0] != r1 - r0:
-            buf = np.empty((r1 - r0, n), order="F")
-        np.subtract(X[r0:r1], c, out=buf)
-        if not np.isfinite(buf).all():
-            bad = np.argwhere(~np.isfinite(X[r0:r1]))[0]
-            raise ValueError(f"X[{r0 + int(bad[0])}, {int(bad[1])}] is not finite")
-        G = dsyrk(1.0, buf, beta=1.0, c=G, trans=1, lower=0, overwrite_c=1)
-        Sxy += buf.T @ (Y[r0:r1] - d)
-        sx += buf.sum(axis=0)
-    _finite_matrix(Y, "Y")
-    mx = sx / k
-    my = (Y - d).mean(axis=0)
-    # Centre: sum (x-c)(x-c)^T - k (m-c)(m-c)^T; only the upper triangle is read below.
-    G -= k * np.outer(mx, mx)
-    Cxy = Sxy - k * np.outer(mx, my)
+    Z = np.empty((k, n + m + 1), order="F")
+    np.subtract(X, c, out=Z[:, :n])
+    np.subtract(Y, d, out=Z[:, n:n + m])
+    Z[:, n + m] = 1.0
+    return _ridge_from_z(Z, n, c, d, ridge, X=X, Y=Y)
+
+
+def _ridge_from_z(Z, n, c, d, ridge, X=None, Y=None):
+    """Ridge solution from Z = [X - c | Y - d | 1] (k rows, column-major).
+
+    One symmetric rank-k update G = Z^T Z (upper triangle) holds S = (X-c)^T (X-c),
+    (X-c)^T (Y-d), the column sums of X - c and of Y - d; centring is then exact algebra:
+    Xc^T Xc = S - k (mx - c)(mx - c)^T, with the shift c (the first row) keeping the
+    subtraction free of cancellation when the mean is large against the spread.
+    """
+    from scipy.linalg.blas import dsyrk
+
+    k = Z.shape[0]
+    m = Z.shape[1] - n - 1
+    G = dsyrk(1.0, Z, trans=1, lower=0)
+    diag = np.diagonal(G)
+    if not np.isfinite(diag).all():
+        # A non-finite entry poisons its column's diagonal; find it to name it.
+        for name, A in (("X", X), ("Y", Y)):
+            if A is not None and not np.isfinite(A).all():
+                i, j = (int(v) for v in np.argwhere(~np.isfinite(A))[0])
+                raise ValueError(f"{name}[{i}, {j}] = {A[i, j]!r} is not finite")
+        raise ValueError("the features or targets are not finite (or overflow when squared)")
+    sx = G[:n, n + m] / k             # mean(X) - c
+    sy = G[n:n + m, n + m] / k        # mean(Y) - d
+    A = G[:n, :n]
+    A -= k * np.outer(sx, sx)         # only the upper triangle is read below
+    Cxy = G[:n, n:n + m] - k * np.outer(sx, sy)
     if ridge:
-        G[np.diag_indices(n)] += ridge
+        A[np.diag_indices(n)] += ridge
     try:
-        cf = sla.cho_factor(G, lower=False, overwrite_a=False, check_finite=False)
+        cf = sla.cho_factor(A, lower=False, overwrite_a=True, check_finite=False)
         Wout = sla.cho_solve(cf, Cxy, check_finite=False)
     except np.linalg.LinAlgError:
-        sym = np.triu(G) + np.triu(G, 1).T
+        # ridge = 0 with collinear features: least squares on the symmetric matrix
+        sym = np.triu(A) + np.triu(A, 1).T
         Wout = sla.lstsq(sym, Cxy, check_finite=False)[0]
-    bias = (d + my) - (c + mx) @ Wout
+    bias = (d + sy) - (c + sx) @ Wout
     return Wout, bias
 
 
@@ -578,7 +588,7 @@ class ESN:
         return self.state.copy(), self.last_output.copy()
 
     def _loop(self, U, n_steps, x, yprev, *, closed=False, teacher=None, fb_own=False,
-              X=None, save_from=0, Yout=None):
+              X=None, save_from=0, Yout=None, shift=None):
         n = self.n_reservoir
         if X is None:
             X = np.empty((0, n))
@@ -587,6 +597,9 @@ class ESN:
             Yout = np.empty((0, self.n_outputs))
         if teacher is None:
             teacher = np.empty((0, self.n_outputs))
+        capture = shift is not None
+        if shift is None:
+            shift = np.zeros(n)
         WoutT = (np.empty((self.n_outputs, n)) if self.Wout is None
                  else np.ascontiguousarray(self.Wout.T))
         bout = np.zeros(self.n_outputs) if self.bias_out is None else self.bias_out
@@ -594,7 +607,7 @@ class ESN:
         done = _k.esn_loop(self.sparse, indptr, indices, data, self._WT, self._WinT, self.bias,
                            self._WfbT, self.leak_rate, _k.ACTIVATIONS[self.activation],
                            U, n_steps, closed, teacher, fb_own, WoutT, bout, x, yprev, X,
-                           save_from, Yout)
+                           save_from, shift, capture, Yout)
         if done < n_steps:
             raise FloatingPointError(f"the reservoir state became non-finite at step {done}; "
                                      "check the input scaling and the weights")
@@ -650,10 +663,18 @@ class ESN:
                              f"got {washout!r}")
         ridge = self.ridge if ridge is None else _real(ridge, "ridge", lo=0.0)
         x, yprev = self._start(x0, reset)
-        X = np.empty((T - washout, self.n_reservoir), order="F")
+        n, m, k = self.n_reservoir, self.n_outputs, T - washout
+        # The reservoir writes its states, shifted by the first kept state c, straight into
+        # the first n columns of Z = [X - c | Y - d | 1] (column-major): one dsyrk of Z then
+        # gives every sum the ridge solution needs, without copying X.
+        Z = np.empty((k, n + m + 1), order="F")
+        c = np.zeros(n)
         teacher = Y if self.Wfb is not None else None
-        self._loop(U, T, x, yprev, teacher=teacher, X=X, save_from=washout)
-        self.Wout, self.bias_out = ridge_fit(X, Y[washout:], ridge)
+        self._loop(U, T, x, yprev, teacher=teacher, X=Z[:, :n], save_from=washout, shift=c)
+        d = Y[washout].copy()
+        np.subtract(Y[washout:], d, out=Z[:, n:n + m])
+        Z[:, n + m] = 1.0
+        self.Wout, self.bias_out = _ridge_from_z(Z, n, c, d, ridge)
         self.state = x
         self.last_output = Y[-1].copy()
         return self

@@ -245,7 +245,7 @@ def test_ridge_fit_equals_the_normal_equations_even_with_a_large_offset():
     X = rng.normal(size=(3000, 40)) * rng.uniform(0.1, 2, 40) + 1e3
     Y = np.column_stack([X @ rng.normal(size=40), np.sin(X[:, 0])]) + rng.normal(size=(3000, 2))
     for ridge in (0.0, 1e-3, 10.0):
-        Wout, b = ridge_fit(X, Y, ridge, block=700)   # several blocks, a short last one
+        Wout, b = ridge_fit(X, Y, ridge)
         mx, my = X.mean(0), Y.mean(0)
         Xc, Yc = X - mx, Y - my
         ref = np.linalg.solve(Xc.T @ Xc + ridge * np.eye(40), Xc.T @ Yc)
@@ -254,6 +254,9 @@ def test_ridge_fit_equals_the_normal_equations_even_with_a_large_offset():
     # one column, 1-D target
     w1, b1 = ridge_fit(X, Y[:, 0], 1e-3)
     assert w1.shape == (40, 1) and b1.shape == (1,)
+    X[17, 3] = np.nan
+    with pytest.raises(ValueError, match=r"X\[17, 3\]"):
+        ridge_fit(X, Y)
 
 
 def test_fit_predict_generate_are_consistent_with_one_run():
