@@ -1,4 +1,4 @@
-"""MemristiveNetwork (CTDV equation) against graph theory, nodal analysis, closed forms and SciPy."""
+"""MemristiveNetwork (CTDV) against graph theory, nodal analysis, closed forms and SciPy."""
 import math
 import pickle
 
