@@ -353,3 +353,17 @@ def test_memory_capacity_leaves_the_esn_alone_and_is_seeded():
     b = memory_capacity(esn, max_delay=30, n_steps=2000, seed=3)
     assert a[0] == b[0] and np.array_equal(esn.state, before)
     assert 0.0 < a[0] < 30.0
+
+
+def test_example_prints_its_promises():
+    import pathlib
+    import subprocess
+    import sys
+
+    script = pathlib.Path(__file__).resolve().parents[1] / "examples" / "esn_mackey_glass.py"
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         check=True, timeout=600).stdout
+    nrmse = float(out.split("NRMSE over 2000 steps: ")[1].split()[0])
+    horizon = int(out.split("for ")[1].split(" steps")[0])
+    assert nrmse < 1e-2
+    assert horizon >= 200   # Mackey-Glass tau = 17: several hundred steps of free run
