@@ -357,7 +357,12 @@ class AnalogInput(_SpikeSource):
         self.n = self.n_per_dim * x.shape[1]
 
     def rates(self, times):
-        """Rates (Hz) of every channel at ``times`` (ms), shape ``(len(times), n)``."""
+        """Rates (Hz) of every channel at ``times`` (ms), shape ``(len(times), n)``.
+
+        >>> AnalogInput([0.0, 1.0], dt_signal=10.0, n_per_dim=2, r_max=50.0).rates([0.0, 15.0])
+        array([[50.        , 30.32653299],
+               [30.32653299, 50.        ]])
+        """
         j = np.clip((np.asarray(times, float) / self.dt_signal).astype(np.int64), 0,
                     self.signal.shape[0] - 1)
         x = self.signal[j]                                    # (k, m)
@@ -943,8 +948,6 @@ class LSM(FrozenModel):
         >>> LSM.from_graph(G)
         LSM(n=2 (1 exc, 1 inh), synapses=1, inputs=1)
         """
-        import networkx as nx  # noqa: F401  (graph-only path)
-
         if not G.is_directed():
             raise ValueError("from_graph needs a directed graph (networkx.DiGraph): an edge "
                              "u -> v means u drives v")
@@ -1047,7 +1050,13 @@ class LSM(FrozenModel):
     # ------------------------------------------------------------------ simulation
 
     def initial_voltages(self, rng):
-        """Initial voltages (mV) for one run, drawn from ``rng`` when ``v_init`` is a range."""
+        """Initial voltages (mV) for one run, drawn from ``rng`` when ``v_init`` is a range.
+
+        >>> net = LSM(["exc", "exc"], pre=[], post=[], weight=[])   # v_init: [v_rest, v_th)
+        >>> v = net.initial_voltages(np.random.default_rng(0))
+        >>> bool(np.all((-65.0 <= v) & (v < -50.0)))
+        True
+        """
         if self.v_init is None or isinstance(self.v_init, tuple):
             lo, hi = (self.v_rest, self.v_th) if self.v_init is None else self.v_init
             return lo + rng.random(self.n) * (hi - lo)
