@@ -379,6 +379,39 @@ def test_connection_counts_match_their_probabilities():
     assert np.all(col.delay[col.is_exc[col.pre] & col.is_exc[col.post]] == 1.5)
 
 
+def test_per_type_probabilities_pickling_and_replace():
+    import pickle
+
+    P = {"EE": 0.2, "EI": 0.05, "IE": 0.3, "II": 0.0}
+    net = LSM.random(n_exc=150, n_inh=50, p=P, autapses=False, seed=5)
+    exc = net.is_exc
+    for key, (a, b) in {"EE": (1, 1), "EI": (1, 0), "IE": (0, 1), "II": (0, 0)}.items():
+        pairs = (exc == a).sum() * (exc == b).sum() - (a == b) * (exc == a).sum()
+        got = np.sum((exc[net.pre] == a) & (exc[net.post] == b))
+        assert abs(got - P[key] * pairs) <= 5 * math.sqrt(pairs * P[key] * (1 - P[key])), key
+    back = pickle.loads(pickle.dumps(net))
+    np.testing.assert_array_equal(back.pre, net.pre)
+    assert not back.weight.flags.writeable
+    slower = net.replace(tau_m=30.0)
+    assert slower.tau_m[0] == 30.0 and np.array_equal(slower.post, net.post)
+
+
+def test_example_classifies_the_two_patterns():
+    import pathlib
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    # this checkout first on the path, whatever an installed copy points at
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(root)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    out = subprocess.run([sys.executable, str(root / "examples" / "lsm_patterns.py"),
+                          "--trials", "40"], capture_output=True, text=True, check=True,
+                         timeout=300, env=env).stdout
+    acc = float(next(ln for ln in out.splitlines() if ln.startswith("accuracy")).split()[1])
+    assert acc >= 0.9, out
+
+
 def test_liquid_run_helpers():
     r = LiquidRun(np.array([0, 1, 1]), np.array([1.0, 2.0, 3.0]), n=3, duration=500.0, dt=0.1)
     np.testing.assert_array_equal(r.counts(), [1, 2, 0])
