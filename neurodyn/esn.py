@@ -376,6 +376,8 @@ class ESN:
     sparse : bool or None
         Storage of ``W``: CSR (the compiled loop gathers along rows and never densifies) or
         dense. ``None``: CSR when at most 20 % of the weights are nonzero.
+    nodes : list, optional
+        Names of the reservoir units (default ``range(n)``; a graph's node order).
 
     State and training
     ------------------
@@ -385,7 +387,9 @@ class ESN:
     by feedback and :meth:`generate`). :meth:`run`, :meth:`fit`, :meth:`predict` and
     :meth:`generate` continue from ``state`` (zero initially) unless given ``x0`` or
     ``reset=True``, and leave the final state there, so ``fit`` on a series and ``predict`` on
-    its continuation is one uninterrupted run. :meth:`reset` sets the state to zero.
+    its continuation is one uninterrupted run. :meth:`reset` sets the state to zero. Only
+    these four attributes can change; the reservoir's parameters are fixed at construction
+    (setting one raises AttributeError: build a new ESN instead).
 
     Example
     -------
@@ -520,6 +524,17 @@ class ESN:
         self.bias_out = None
         self.state = np.zeros(n)
         self.last_output = np.zeros(self.n_outputs)
+        object.__setattr__(self, "_locked", True)
+
+    _MUTABLE = frozenset(("state", "last_output", "Wout", "bias_out"))
+
+    def __setattr__(self, name, value):
+        # The compiled loop reads private copies (transposed, CSR arrays) made here; a
+        # rebound W or leak_rate would silently disagree with them.
+        if getattr(self, "_locked", False) and name not in self._MUTABLE:
+            raise AttributeError(f"ESN.{name} is fixed at construction; build a new ESN "
+                                 "(only state, last_output, Wout and bias_out change)")
+        object.__setattr__(self, name, value)
 
     @staticmethod
     def _given(a, shape, name):

@@ -144,6 +144,10 @@ def test_bad_arguments_are_named():
         esn.fit(np.zeros((50, 2)), np.zeros(50)).generate(3)
     with pytest.raises(ValueError, match="x0 has shape"):
         esn.run(np.zeros((3, 2)), x0=np.zeros(3))
+    with pytest.raises(AttributeError, match="fixed at construction"):
+        esn.leak_rate = 0.5
+    with pytest.raises(ValueError, match="read-only"):
+        esn.Win[0, 0] = 1.0
 
 
 # --------------------------------------------------------------------------- dynamics
