@@ -732,10 +732,13 @@ class ESN:
         steps; returns the outputs, shape ``(n_steps, n_outputs)``. Needs
         ``n_outputs == n_inputs`` and a trained readout.
 
-        ``warmup`` (optional, inputs of shape ``(T, n_inputs)``) is first run through
-        :meth:`predict` (teacher-forced by the true inputs) to synchronise the state; otherwise
-        generation starts from ``state`` and the first input is ``last_output`` (after
-        :meth:`fit` the last target, i.e. the next input of the training series).
+        Without ``warmup``, generation starts from ``state`` and the first input is
+        ``last_output`` (after :meth:`fit`, the last target, i.e. the next input of the
+        training series), so the outputs estimate the values after it. ``warmup`` (inputs of
+        shape ``(T, n_inputs)``, e.g. the latest observed values) is first run through
+        :meth:`predict`, driven by the true inputs; the outputs then continue it: the first
+        is the one-step prediction of the value after ``warmup[-1]`` and each later one feeds
+        on the previous.
 
         >>> t = np.arange(3000) * 0.1
         >>> u = np.sin(t)
@@ -749,14 +752,18 @@ class ESN:
             raise ValueError(f"generate feeds outputs back as inputs: needs n_outputs == "
                              f"n_inputs, got {self.n_outputs} and {self.n_inputs}")
         n_steps = _positive_int(n_steps, "n_steps")
+        Yout = np.empty((n_steps, self.n_outputs))
         if warmup is not None:
             y = self.predict(warmup, x0=x0, reset=reset)
             x, yprev = self.state.copy(), y[-1].copy()
+            Yout[0] = yprev
+            if n_steps > 1:
+                self._loop(np.empty((0, self.n_inputs)), n_steps - 1, x, yprev, closed=True,
+                           fb_own=True, Yout=Yout[1:])
         else:
             x, yprev = self._start(x0, reset)
-        Yout = np.empty((n_steps, self.n_outputs))
-        self._loop(np.empty((0, self.n_inputs)), n_steps, x, yprev, closed=True,
-                   fb_own=True, Yout=Yout)
+            self._loop(np.empty((0, self.n_inputs)), n_steps, x, yprev, closed=True,
+                       fb_own=True, Yout=Yout)
         self.state = x
         self.last_output = yprev.copy()
         return Yout
