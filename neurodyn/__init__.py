@@ -3,21 +3,27 @@
 Models (each a system that ``solvers.solve`` integrates, or a compiled discrete dynamics):
 ``CTRNN`` (Beer), ``Hopfield`` (discrete, with ``capacity_curve``), ``ContinuousHopfield``
 (Hopfield 1984), ``BAM`` / ``ContinuousBAM`` (Kosko); inputs ``Constant``, ``Sampled``,
-``Sinusoid``; ``discretize`` turns a CTRNN into a discrete leaky RNN (``DiscreteRNN``,
+``Sinusoid``; reservoirs: ``ESN`` (leaky echo-state network, sparse compiled reservoir, ridge
+readout, closed-loop generation), ``ContinuousESN``, ``memory_capacity``, ``LSM`` (a spiking
+liquid of LIF neurons on brian2, imported only when run) with ``SpikeInput``, ``PoissonInput``,
+``AnalogInput``; ``neurodyn.datasets`` (Mackey–Glass, NARMA, Lorenz series); ``discretize`` turns a CTRNN into a discrete leaky RNN (``DiscreteRNN``,
 exportable to ``torch.nn.RNN``); ``neurodyn.analysis`` finds fixed points, limit cycles, Lyapunov
 spectra, basins and bifurcations of any of them.
 """
 __version__ = "0.1.0"
 
-from . import analysis
+from . import analysis, datasets
 from .bam import BAM, BAMRecall, ContinuousBAM
 from .capacity import CapacityCurve, capacity_curve
 from .continuous_hopfield import ContinuousHopfield
 from .ctrnn import CTRNN
 from .discretize import DiscreteRNN, discretize
+from .esn import ESN, ContinuousESN, memory_capacity
 from .hopfield import Hopfield, RecallResult
 from .inputs import Constant, Sampled, Sinusoid
+from .lsm import LSM, AnalogInput, PoissonInput, SpikeInput
 
 __all__ = ["analysis", "CTRNN", "Constant", "Sampled", "Sinusoid", "Hopfield", "RecallResult",
            "capacity_curve", "CapacityCurve", "ContinuousHopfield", "BAM", "BAMRecall",
-           "ContinuousBAM", "discretize", "DiscreteRNN"]
+           "ContinuousBAM", "discretize", "DiscreteRNN", "datasets", "ESN", "ContinuousESN",
+           "memory_capacity", "LSM", "SpikeInput", "PoissonInput", "AnalogInput"]

@@ -8,6 +8,7 @@ MODULES = ["solvers", "solvers.system", "solvers.solution", "solvers.integrate",
            "neurodyn.bam", "neurodyn.continuous_hopfield", "neurodyn.hopfield", "neurodyn.capacity",
            "neurodyn._model", "neurodyn.discretize", "neurodyn.analysis.energy",
            "solvers.tableaus", "solvers._codegen", "neurodyn.demo", "neurodyn.__main__",
+           "neurodyn.lsm", "neurodyn.esn", "neurodyn.datasets",
            "circuits", "circuits.sources", "circuits.devices", "circuits.drive",
            "circuits.crossbar", "circuits.hopfield_tank", "circuits.network"]
 
