@@ -335,15 +335,23 @@ def test_odesystem_validation():
     assert s.rhs is LORENZ.rhs and s.params[2] == 1.0
 
 
-def test_edited_helper_is_not_served_from_a_stale_cache(tmp_path):
-    # A kernel calling a helper of its module: editing only the helper must change the result
-    # in the next process (Numba compiles the helper into the cached loop).
-    kern = tmp_path / "helperkern.py"
+_HELPER = """
+from numba.core.extending import register_jitable
+
+@register_jitable
+def rate():
+    return {rate}
+"""
+
+
+def _results_after_editing_helper(tmp_path, module, helper_file):
+    """y(1) of dy/dt = rate() in a fresh process, before and after ``helper_file`` changes
+    ``rate()`` from 1 to 3; the caches persist between the two processes."""
     script = textwrap.dedent(f'''
         import sys
         sys.path.insert(0, {str(tmp_path)!r})
-        import numpy as np, solvers
-        from helperkern import rate_rhs
+        import solvers
+        from {module} import rate_rhs
         s = solvers.solve(solvers.ODESystem(rate_rhs, 1), (0, 1), [0.0], method="euler", dt=0.5)
         print(s.y[-1, 0])
     ''')
@@ -351,19 +359,20 @@ def test_edited_helper_is_not_served_from_a_stale_cache(tmp_path):
                NUMBA_CACHE_DIR=str(tmp_path / "nb"))
     outs = []
     for rate in ("1.0", "3.0"):
-        kern.write_text(textwrap.dedent(f'''
-            from numba.core.extending import register_jitable
-
-            @register_jitable
-            def rate():
-                return {rate}
-
-            def rate_rhs(t, y, p, dydt):
-                dydt[0] = rate()
-        '''))
+        text = _HELPER.format(rate=rate)
+        if helper_file.name == "helperkern.py":
+            text += "\n\ndef rate_rhs(t, y, p, dydt):\n    dydt[0] = rate()\n"
+        helper_file.write_text(text)
         outs.append(float(subprocess.run([sys.executable, "-c", script], env=env, text=True,
                                          capture_output=True, check=True).stdout))
-    assert outs == [1.0, 3.0]
+    return outs
+
+
+def test_edited_helper_is_not_served_from_a_stale_cache(tmp_path):
+    # A kernel calling a helper of its module: editing only the helper must change the result
+    # in the next process (Numba compiles the helper into the cached loop).
+    assert _results_after_editing_helper(tmp_path, "helperkern",
+                                         tmp_path / "helperkern.py") == [1.0, 3.0]
 
 
 def test_edited_helper_in_another_file_is_not_served_from_a_stale_cache(tmp_path):
@@ -372,31 +381,7 @@ def test_edited_helper_in_another_file_is_not_served_from_a_stale_cache(tmp_path
     pkg = tmp_path / "hkpkg"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
-    (pkg / "kern.py").write_text(textwrap.dedent('''
-        from hkpkg.helpers import rate
-
-        def rate_rhs(t, y, p, dydt):
-            dydt[0] = rate()
-    '''))
-    script = textwrap.dedent(f'''
-        import sys
-        sys.path.insert(0, {str(tmp_path)!r})
-        import numpy as np, solvers
-        from hkpkg.kern import rate_rhs
-        s = solvers.solve(solvers.ODESystem(rate_rhs, 1), (0, 1), [0.0], method="euler", dt=0.5)
-        print(s.y[-1, 0])
-    ''')
-    env = dict(os.environ, NEURODYN_CACHE_DIR=str(tmp_path / "nd"),
-               NUMBA_CACHE_DIR=str(tmp_path / "nb"))
-    outs = []
-    for rate in ("1.0", "3.0"):
-        (pkg / "helpers.py").write_text(textwrap.dedent(f'''
-            from numba.core.extending import register_jitable
-
-            @register_jitable
-            def rate():
-                return {rate}
-        '''))
-        outs.append(float(subprocess.run([sys.executable, "-c", script], env=env, text=True,
-                                         capture_output=True, check=True).stdout))
-    assert outs == [1.0, 3.0]
+    (pkg / "kern.py").write_text("from hkpkg.helpers import rate\n\n\n"
+                                 "def rate_rhs(t, y, p, dydt):\n    dydt[0] = rate()\n")
+    assert _results_after_editing_helper(tmp_path, "hkpkg.kern",
+                                         pkg / "helpers.py") == [1.0, 3.0]
