@@ -47,9 +47,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._model import FrozenModel, check_node_names, graph_nodes, node_number
+from .esn import ridge_fit
 
 __all__ = ["LSM", "LiquidRun", "SpikeInput", "PoissonInput", "AnalogInput", "Readout",
-           "ridge_fit", "filtered_spikes", "MAASS_C", "MAASS_W", "MAASS_DELAY", "TARGETS"]
+           "filtered_spikes", "MAASS_C", "MAASS_W", "MAASS_DELAY", "TARGETS"]
 
 TARGETS = ("numpy", "cython")
 
@@ -503,58 +504,8 @@ class LiquidRun:
 
 # --------------------------------------------------------------------------- readout
 
-def ridge_fit(X, Y, ridge=1e-6):
-    """Ridge regression with an unregularised bias: ``(W, b)`` minimising
-    ``|X W + b - Y|^2 + ridge |W|^2``.
-
-    ``X`` and ``Y`` are centred, so the bias is not penalised; then
-    ``W = solve(Xc^T Xc + ridge I, Xc^T Yc)`` (or, with more features than samples, the
-    equivalent ``Xc^T solve(Xc Xc^T + ridge I, Yc)``), ``b = mean(Y) - mean(X) @ W``. Solved,
-    never inverted; falls back to least squares when ``ridge = 0`` leaves it singular.
-
-    >>> X = np.array([[0.0], [1.0], [2.0]]); Y = 3 * X + 1
-    >>> W, b = ridge_fit(X, Y, ridge=0.0)
-    >>> W.round(6), b.round(6)
-    (array([[3.]]), array([1.]))
-    """
-    X = np.asarray(X, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64)
-    vec = Y.ndim == 1
-    if vec:
-        Y = Y[:, None]
-    if X.ndim != 2 or Y.ndim != 2 or X.shape[0] != Y.shape[0]:
-        raise ValueError(f"X must be (samples, features) and Y (samples,) or (samples, "
-                         f"outputs) with the same samples; got {X.shape} and "
-                         f"{np.shape(Y if not vec else Y[:, 0])}")
-    if X.shape[0] == 0:
-        raise ValueError("ridge_fit needs at least one sample")
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(Y))):
-        raise ValueError("X and Y must be finite")
-    ridge = float(ridge)
-    if not ridge >= 0:
-        raise ValueError(f"ridge must be >= 0, got {ridge}")
-    mx, my = X.mean(axis=0), Y.mean(axis=0)
-    Xc, Yc = X - mx, Y - my
-    n, f = Xc.shape
-    try:
-        if f <= n:
-            A = Xc.T @ Xc
-            A[np.diag_indices_from(A)] += ridge
-            W = np.linalg.solve(A, Xc.T @ Yc)
-        else:
-            A = Xc @ Xc.T
-            A[np.diag_indices_from(A)] += ridge
-            W = Xc.T @ np.linalg.solve(A, Yc)
-        if not np.all(np.isfinite(W)):
-            raise np.linalg.LinAlgError
-    except np.linalg.LinAlgError:
-        W = np.linalg.lstsq(Xc, Yc, rcond=None)[0]
-    b = my - mx @ W
-    return (W[:, 0], b[0]) if vec else (W, b)
-
-
 class Readout:
-    """A linear readout trained by ridge regression (:func:`ridge_fit`).
+    """A linear readout trained by ridge regression (:func:`neurodyn.esn.ridge_fit`).
 
     :meth:`fit` learns ``Y ~ X W + b``; :meth:`fit_labels` learns one-hot targets of class
     labels, and :meth:`classify` answers the class with the largest output.
@@ -571,7 +522,14 @@ class Readout:
 
     def fit(self, X, Y):
         """Fit ``W, b`` to features ``X`` (samples, features) and targets ``Y``; returns self."""
+        Y = np.asarray(Y, dtype=np.float64)
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or Y.ndim not in (1, 2) or Y.shape[0] != X.shape[0]:
+            raise ValueError(f"X must be (samples, features) and Y (samples,) or (samples, "
+                             f"outputs) with the same samples; got {X.shape} and {Y.shape}")
         self.W, self.b = ridge_fit(X, Y, self.ridge)
+        if Y.ndim == 1:
+            self.W, self.b = self.W[:, 0], float(self.b[0])
         return self
 
     def fit_labels(self, X, labels):

@@ -2,6 +2,7 @@
 eigenvalues, SciPy's solve_ivp, the normal equations, the exact memory curve of a linear
 reservoir, WORKLOADS' W4 reservoir."""
 import functools
+import math
 
 import networkx as nx
 import numpy as np
@@ -385,3 +386,20 @@ def test_two_inputs_two_outputs_closed_loop():
     # warmup: the same closed loop reached by teacher-forced prediction over the last inputs
     g2 = esn.generate(50, warmup=S[1500:2000], reset=True)
     assert np.max(np.abs(g2 - S[2000:2050])) < 0.02
+
+
+def test_ridge_fit_primal_and_dual_equal_the_augmented_least_squares_problem():
+    rng = np.random.default_rng(1)
+    for n, f in ((50, 8), (10, 30)):  # primal and dual forms
+        X = rng.normal(size=(n, f)) + 3.0
+        Y = rng.normal(size=(n, 2))
+        lam = 0.7
+        W, b = ridge_fit(X, Y, lam)
+        # independent: minimise |[X 1] [W; b] - Y|^2 + lam |W|^2 as one least-squares problem
+        A = np.block([[X, np.ones((n, 1))], [math.sqrt(lam) * np.eye(f), np.zeros((f, 1))]])
+        B = np.vstack([Y, np.zeros((f, 2))])
+        sol = np.linalg.lstsq(A, B, rcond=None)[0]
+        np.testing.assert_allclose(W, sol[:f], rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(b, sol[f], rtol=1e-9, atol=1e-10)
+    with pytest.raises(ValueError, match="to match X"):
+        ridge_fit(np.zeros((3, 2)), np.zeros(4))

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from neurodyn.lsm import (LSM, MAASS_W, AnalogInput, LiquidRun, PoissonInput, Readout,
-                          SpikeInput, filtered_spikes, ridge_fit)
+                          SpikeInput, filtered_spikes)
 
 DT = 0.1
 
@@ -261,23 +261,6 @@ def test_filtered_spikes_equal_the_direct_sum():
     # a long run cannot overflow: spikes 100 s in, tau 1 ms
     far = filtered_spikes([0], [1e5], 1, [1e5, 1e5 + 1], tau=1.0)
     np.testing.assert_allclose(far.ravel(), [1.0, math.exp(-1.0)])
-
-
-def test_ridge_fit_equals_the_augmented_least_squares_problem():
-    rng = np.random.default_rng(1)
-    for n, f in ((50, 8), (10, 30)):  # primal and dual forms
-        X = rng.normal(size=(n, f)) + 3.0
-        Y = rng.normal(size=(n, 2))
-        lam = 0.7
-        W, b = ridge_fit(X, Y, lam)
-        # independent: minimise |[X 1] [W; b] - Y|^2 + lam |W|^2 as one least-squares problem
-        A = np.block([[X, np.ones((n, 1))], [math.sqrt(lam) * np.eye(f), np.zeros((f, 1))]])
-        B = np.vstack([Y, np.zeros((f, 2))])
-        sol = np.linalg.lstsq(A, B, rcond=None)[0]
-        np.testing.assert_allclose(W, sol[:f], rtol=1e-9, atol=1e-10)
-        np.testing.assert_allclose(b, sol[f], rtol=1e-9, atol=1e-10)
-    with pytest.raises(ValueError, match="same samples"):
-        ridge_fit(np.zeros((3, 2)), np.zeros(4))
 
 
 def test_readout_separates_two_input_spike_patterns():
