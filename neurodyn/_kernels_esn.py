@@ -233,6 +233,24 @@ def esn_loop(sparse, indptr, indices, data, WT, WinT, bias, WfbT, a, act,
 
 # --------------------------------------------------------------------------- continuous time
 
+@register_jitable
+def _cesn_pre(i, y, k, frac, bias, vals, Win, sparse, indptr, indices, data, Wd):
+    """Neuron i's pre-activation (W x + Win u(t) + b)_i, u held or interpolated at (k, frac)."""
+    acc = bias[i]
+    for c in range(vals.shape[1]):
+        uc = vals[k, c]
+        if frac != 0.0:
+            uc = uc + frac * (vals[k + 1, c] - vals[k, c])
+        acc += Win[i, c] * uc
+    if sparse:
+        for q in range(indptr[i], indptr[i + 1]):
+            acc += data[q] * y[indices[q]]
+    else:
+        for j in range(y.shape[0]):
+            acc += Wd[i, j] * y[j]
+    return acc
+
+
 def cesn_rhs(t, y, p, dydt):
     """tau dx/dt = -x + f(W x + Win u(t) + b), u(t) sampled (zero-order hold or linear).
 
@@ -243,20 +261,8 @@ def cesn_rhs(t, y, p, dydt):
     rate, bias, act, kind, ts, vals, Win, sparse, indptr, indices, data, Wd = p
     n = y.shape[0]
     k, frac = _sample_position(kind, ts, t)
-    n_in = vals.shape[1]
     for i in range(n):
-        acc = bias[i]
-        for c in range(n_in):
-            uc = vals[k, c]
-            if frac != 0.0:
-                uc = uc + frac * (vals[k + 1, c] - vals[k, c])
-            acc += Win[i, c] * uc
-        if sparse:
-            for q in range(indptr[i], indptr[i + 1]):
-                acc += data[q] * y[indices[q]]
-        else:
-            for j in range(n):
-                acc += Wd[i, j] * y[j]
+        acc = _cesn_pre(i, y, k, frac, bias, vals, Win, sparse, indptr, indices, data, Wd)
         if act == ACT_TANH:
             acc = math.tanh(acc)
         dydt[i] = (acc - y[i]) * rate[i]
@@ -267,20 +273,8 @@ def cesn_jac(t, y, p, J):
     rate, bias, act, kind, ts, vals, Win, sparse, indptr, indices, data, Wd = p
     n = y.shape[0]
     k, frac = _sample_position(kind, ts, t)
-    n_in = vals.shape[1]
     for i in range(n):
-        acc = bias[i]
-        for c in range(n_in):
-            uc = vals[k, c]
-            if frac != 0.0:
-                uc = uc + frac * (vals[k + 1, c] - vals[k, c])
-            acc += Win[i, c] * uc
-        if sparse:
-            for q in range(indptr[i], indptr[i + 1]):
-                acc += data[q] * y[indices[q]]
-        else:
-            for j in range(n):
-                acc += Wd[i, j] * y[j]
+        acc = _cesn_pre(i, y, k, frac, bias, vals, Win, sparse, indptr, indices, data, Wd)
         d = 1.0
         if act == ACT_TANH:
             th = math.tanh(acc)
