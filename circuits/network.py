@@ -93,7 +93,7 @@ import numbers
 
 import numpy as np
 
-from neurodyn._model import FrozenModel
+from neurodyn._model import FrozenModel, state_batch
 from solvers import ODESystem
 
 from . import _kernels_network as _k
@@ -618,14 +618,7 @@ class MemristiveNetwork(FrozenModel, ODESystem):
     # ------------------------------------------------------------ circuit quantities
 
     def _states(self, x, what="x"):
-        a = np.asarray(x, dtype=np.float64)
-        if a.ndim == 0 or a.shape[-1] != self.n_edges:
-            raise ValueError(f"{what} must have shape (..., {self.n_edges}) (one memory value "
-                             f"per edge), got {a.shape}")
-        bad = ~np.isfinite(a)
-        if bad.any():
-            k = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"{what}[{', '.join(map(str, k))}] = {float(a[k])!r} is not finite")
+        a = state_batch(x, self.n_edges, what, "one memory value per edge")
         if self.chi > 0.0:
             over = a >= 1.0 / self.chi
             if over.any():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FrozenModel", "check_node_names", "edge_weight", "graph_nodes", "node_number",
+__all__ = ["FrozenModel", "state_batch", "check_node_names", "edge_weight", "graph_nodes", "node_number",
            "node_values"]
 
 
@@ -145,3 +145,24 @@ def node_values(G, nodes, attr, default):
                              f"({attr}=None makes it required)")
         vals[i] = node_number(x, v, attr)
     return vals
+
+
+def state_batch(x, n, what, per):
+    """``x`` as a float64 array of shape ``(..., n)`` with finite entries, or a ValueError that
+    names the shape wanted (``per`` says what one entry is) or the first bad entry.
+
+    >>> state_batch([[0.0, 1.0]], 2, "u", "one value per neuron").shape
+    (1, 2)
+    >>> state_batch([0.0, float("nan")], 2, "u", "one value per neuron")
+    Traceback (most recent call last):
+    ...
+    ValueError: u[1] = nan is not finite
+    """
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim == 0 or a.shape[-1] != n:
+        raise ValueError(f"{what} must have shape (..., {n}) ({per}), got {a.shape}")
+    bad = ~np.isfinite(a)
+    if bad.any():
+        k = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{what}[{', '.join(map(str, k))}] = {float(a[k])!r} is not finite")
+    return a

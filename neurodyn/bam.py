@@ -40,7 +40,7 @@ from solvers import ODESystem
 from . import _kernels_assoc as _k
 from .continuous_hopfield import (ContinuousHopfield, _activation_code, _as_bipolar,
                                   _integral_term, _output)
-from ._model import FrozenModel, edge_weight
+from ._model import FrozenModel, edge_weight, state_batch
 from .ctrnn import _frozen, _vector
 
 __all__ = ["BAM", "BAMRecall", "ContinuousBAM"]
@@ -499,16 +499,7 @@ class ContinuousBAM(FrozenModel, ODESystem):
 
 
     def _states(self, z):
-        a = np.asarray(z, dtype=np.float64)
-        N = self.n_states
-        if a.ndim == 0 or a.shape[-1] != N:
-            raise ValueError(f"z must have shape (..., {N}) ([x ({self.n}), y ({self.m})]), "
-                             f"got {a.shape}")
-        bad = ~np.isfinite(a)
-        if bad.any():
-            k = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"z[{', '.join(map(str, k))}] = {float(a[k])!r} is not finite")
-        return a
+        return state_batch(z, self.n_states, "z", f"[x ({self.n}), y ({self.m})]")
 
     def split(self, z):
         """``(x, y)`` views of states ``z`` of shape ``(..., n + m)``.

@@ -33,7 +33,8 @@ import numpy as np
 from solvers import ODESystem
 
 from . import _kernels_assoc as _k
-from ._model import FrozenModel, check_node_names, edge_weight, graph_nodes, node_values
+from ._model import (FrozenModel, check_node_names, edge_weight, graph_nodes, node_values,
+                     state_batch)
 from .ctrnn import _frozen, _node_label, _vector
 
 __all__ = ["ContinuousHopfield"]
@@ -229,15 +230,7 @@ class ContinuousHopfield(FrozenModel, ODESystem):
     # ------------------------------------------------------------ outputs and energy
 
     def _states(self, u, what="u"):
-        a = np.asarray(u, dtype=np.float64)
-        if a.ndim == 0 or a.shape[-1] != self.n_states:
-            raise ValueError(f"{what} must have shape (..., {self.n_states}) (one value per "
-                             f"neuron), got {a.shape}")
-        bad = ~np.isfinite(a)
-        if bad.any():
-            k = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"{what}[{', '.join(map(str, k))}] = {float(a[k])!r} is not finite")
-        return a
+        return state_batch(u, self.n_states, what, "one value per neuron")
 
     def output(self, u):
         """Outputs ``V = g(gain * u)`` for states ``u`` of shape ``(..., n)``.
