@@ -33,6 +33,9 @@ __all__ = ["cache_dir", "loops_for", "jit_kernel"]
 
 _HERE = Path(__file__).resolve().parent
 _TEMPLATES = {"ode": (_HERE / "_ode_loops.py", "rhs"), "map": (_HERE / "_map_loops.py", "step")}
+# Compiled helpers the templates import; Numba compiles them into the cached loops, so their
+# source is part of every loop module's cache key.
+_TEMPLATE_HELPERS = (_HERE / "_variational.py",)
 # Kernels are inlined into the loops at Numba-IR level: LLVM alone declined to inline the CTRNN
 # kernel, and the call boundary cost 11 % of a W1 solve (measured).
 _KERNEL_JIT = {"nogil": True, "inline": "always"}
@@ -201,7 +204,8 @@ def _build(kind, kernel, jac, tableau):
         exec(code, mod.__dict__)
         return mod
     h = hashlib.sha256()
-    for part in (template, src_k, src_j, _py_func(kernel).__module__, f.__qualname__,
+    helpers = "\0".join(path.read_text() for path in _TEMPLATE_HELPERS)
+    for part in (template, helpers, src_k, src_j, _py_func(kernel).__module__, f.__qualname__,
                  "" if jac is None else _py_func(jac).__qualname__, numba.__version__,
                  sys.version, method, repr(sorted(_KERNEL_JIT.items()))):
         h.update(part.encode())

@@ -7,6 +7,8 @@ import math
 import numba
 import numpy as np
 
+from solvers._variational import gram_schmidt
+
 # Injected by solvers._codegen before this module body runs; the defaults only let the file be
 # read (or imported) on its own.
 step = globals().get("step")
@@ -70,69 +72,55 @@ def iterate_loop(x0, k0, n_steps, transient, every, p):
 
 
 @numba.njit(cache=CACHE, nogil=True)
+def _tangent_jac(k, x, V, p, J, xp, fp, fm, W):
+    # W = J(k, x) @ V
+    n = x.size
+    for i in range(n):
+        for j in range(n):
+            J[i, j] = 0.0
+    jac(k, x, p, J)
+    for i in range(n):
+        for c in range(V.shape[1]):
+            acc = 0.0
+            for j in range(n):
+                acc += J[i, j] * V[j, c]
+            W[i, c] = acc
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def _tangent_fd(k, x, V, p, J, xp, fp, fm, W):
+    # Without a Jacobian kernel: W[:, c] = (F(x + h v) - F(x - h v)) / 2h, v = V[:, c]
+    # (2 extra map evaluations per column).
+    n = x.size
+    xnorm = 0.0
+    for i in range(n):
+        xnorm = max(xnorm, abs(x[i]))
+    for c in range(V.shape[1]):
+        # V's columns are orthonormal here, so h needs no scaling by |v|
+        h = 6e-6 * max(1.0, xnorm)
+        for i in range(n):
+            xp[i] = x[i] + h * V[i, c]
+        step(k, xp, p, fp)
+        for i in range(n):
+            xp[i] = x[i] - h * V[i, c]
+        step(k, xp, p, fm)
+        for i in range(n):
+            W[i, c] = (fp[i] - fm[i]) / (2.0 * h)
+
+
+# A generated module has a Jacobian kernel or not for good (that is part of its cache key), so
+# the tangent map is chosen once here, not by a branch inside the loop.
+_HAS_JAC = jac is not None
+_tangent = _tangent_jac if _HAS_JAC else _tangent_fd
+
+
+@numba.njit(cache=CACHE, nogil=True)
 def map_variational(x0, k0, Q0, n_steps, p):
     """Iterate x and its n x k tangent matrix V (V <- J(k, x) V), re-orthonormalising V by
     Gram-Schmidt after every step (Benettin's method) and accumulating log R_ii.
 
+    J V comes from the Jacobian kernel, or without one from central directional differences.
     With k = 0 only x is iterated (a transient).
-    Returns (status, k, x, V, logsum).
-    """
-    n = x0.size
-    kk = Q0.shape[1]
-    x = x0.copy()
-    xn = np.empty(n)
-    V = Q0.copy()
-    W = np.empty((n, kk))
-    J = np.empty((n, n))
-    logsum = np.zeros(kk)
-    it = k0
-    for _s in range(n_steps):
-        step(it, x, p, xn)
-        if kk > 0:
-            for i in range(n):
-                for j in range(n):
-                    J[i, j] = 0.0
-            jac(it, x, p, J)
-            for i in range(n):
-                for c in range(kk):
-                    acc = 0.0
-                    for j in range(n):
-                        acc += J[i, j] * V[j, c]
-                    W[i, c] = acc
-            # modified Gram-Schmidt, twice; R_ii > 0 by construction
-            for c in range(kk):
-                for rep in range(2):
-                    for d in range(c):
-                        dot = 0.0
-                        for i in range(n):
-                            dot += W[i, d] * W[i, c]
-                        for i in range(n):
-                            W[i, c] -= dot * W[i, d]
-                    nrm = 0.0
-                    for i in range(n):
-                        nrm += W[i, c] * W[i, c]
-                    nrm = math.sqrt(nrm)
-                    if nrm > 0.0:
-                        logsum[c] += math.log(nrm)
-                        for i in range(n):
-                            W[i, c] /= nrm
-                    elif rep == 0:
-                        logsum[c] = -np.inf
-            for i in range(n):
-                for c in range(kk):
-                    V[i, c] = W[i, c]
-        for i in range(n):
-            if not math.isfinite(xn[i]):
-                return NON_FINITE, it, x, V, logsum
-            x[i] = xn[i]
-        it += 1
-    return SUCCESS, it, x, V, logsum
-
-
-@numba.njit(cache=CACHE, nogil=True)
-def map_variational_fd(x0, k0, Q0, n_steps, p):
-    """map_variational for a map without a Jacobian kernel: J V by central directional
-    differences (F(x + h v) - F(x - h v)) / 2h, 2k extra map evaluations per iteration.
     Returns (status, k, x, V, logsum).
     """
     n = x0.size
@@ -144,43 +132,15 @@ def map_variational_fd(x0, k0, Q0, n_steps, p):
     fm = np.empty(n)
     V = Q0.copy()
     W = np.empty((n, kk))
+    nj = n if _HAS_JAC else 0
+    J = np.empty((nj, nj))
     logsum = np.zeros(kk)
     it = k0
     for _s in range(n_steps):
         step(it, x, p, xn)
         if kk > 0:
-            xnorm = 0.0
-            for i in range(n):
-                xnorm = max(xnorm, abs(x[i]))
-            for c in range(kk):
-                # V's columns are orthonormal here, so h needs no scaling by |v|
-                h = 6e-6 * max(1.0, xnorm)
-                for i in range(n):
-                    xp[i] = x[i] + h * V[i, c]
-                step(it, xp, p, fp)
-                for i in range(n):
-                    xp[i] = x[i] - h * V[i, c]
-                step(it, xp, p, fm)
-                for i in range(n):
-                    W[i, c] = (fp[i] - fm[i]) / (2.0 * h)
-            for c in range(kk):
-                for rep in range(2):
-                    for d in range(c):
-                        dot = 0.0
-                        for i in range(n):
-                            dot += W[i, d] * W[i, c]
-                        for i in range(n):
-                            W[i, c] -= dot * W[i, d]
-                    nrm = 0.0
-                    for i in range(n):
-                        nrm += W[i, c] * W[i, c]
-                    nrm = math.sqrt(nrm)
-                    if nrm > 0.0:
-                        logsum[c] += math.log(nrm)
-                        for i in range(n):
-                            W[i, c] /= nrm
-                    elif rep == 0:
-                        logsum[c] = -np.inf
+            _tangent(it, x, V, p, J, xp, fp, fm, W)
+            gram_schmidt(W, logsum)
             for i in range(n):
                 for c in range(kk):
                     V[i, c] = W[i, c]

@@ -13,6 +13,8 @@ import math
 import numba
 import numpy as np
 
+from solvers._variational import gram_schmidt
+
 # Injected by solvers._codegen before this module body runs; the defaults only let the file be
 # read (or imported) on its own.
 rhs = globals().get("rhs")
@@ -357,7 +359,7 @@ def rk_fixed(t0, t1, y0, dt, n_steps, t_eval, use_t_eval, max_steps, p):
 
 
 @numba.njit(cache=CACHE, nogil=True)
-def _tangent_stage(t, y, V, p, J, out):
+def _tangent_jac(t, y, V, p, J, yp, fp, fm, out):
     # out = J(t, y) @ V, the variational equation's right-hand side for the n x k tangents V.
     n = y.size
     k = V.shape[1]
@@ -376,124 +378,10 @@ def _tangent_stage(t, y, V, p, J, out):
 
 
 @numba.njit(cache=CACHE, nogil=True)
-def _gram_schmidt(V, logs):
-    # Modified Gram-Schmidt in place, twice ("twice is enough", Giraud et al. 2005) so the
-    # columns stay orthonormal even when the tangents have nearly aligned. The diagonal of R is
-    # the norm of each orthogonalised column, positive by construction: log(R_ii) is added to
-    # logs[c], the growth of the c-th direction since the last renormalisation.
-    n, k = V.shape
-    for c in range(k):
-        for _ in range(2):
-            for d in range(c):
-                dot = 0.0
-                for i in range(n):
-                    dot += V[i, d] * V[i, c]
-                for i in range(n):
-                    V[i, c] -= dot * V[i, d]
-            nrm = 0.0
-            for i in range(n):
-                nrm += V[i, c] * V[i, c]
-            nrm = math.sqrt(nrm)
-            if _ == 0:
-                logs[c] += math.log(nrm) if nrm > 0.0 else -np.inf
-            else:
-                logs[c] += math.log(nrm) if nrm > 0.0 else 0.0
-            if nrm > 0.0:
-                for i in range(n):
-                    V[i, c] /= nrm
-
-
-@numba.njit(cache=CACHE, nogil=True)
-def rk4_variational(t0, y0, Q0, dt, n_steps, renorm_every, p):
-    """Classical RK4 on the state y and its n x k tangent matrix V (dV/dt = J(t, y) V).
-
-    The Jacobian kernel is evaluated at every stage, so V is the RK4 solution of the augmented
-    system. Every `renorm_every` steps (and after the last step) V is re-orthonormalised by
-    Gram-Schmidt (Benettin's method) and the logs of R's diagonal are accumulated; pass
-    renorm_every > n_steps to get the plain fundamental matrix (monodromy) back in V.
-    With k = 0 only y is integrated (a transient).
-    Returns (status, t, y, V, logsum, hist_t, hist_logsum, n_hist).
-    """
-    n = y0.size
-    k = Q0.shape[1]
-    y = y0.copy()
-    V = Q0.copy()
-    y2 = np.empty(n)
-    k1 = np.empty(n)
-    k2 = np.empty(n)
-    k3 = np.empty(n)
-    k4 = np.empty(n)
-    V2 = np.empty((n, k))
-    K1 = np.empty((n, k))
-    K2 = np.empty((n, k))
-    K3 = np.empty((n, k))
-    K4 = np.empty((n, k))
-    J = np.empty((n, n))
-    logsum = np.zeros(k)
-    m = n_steps // renorm_every + 2 if k > 0 else 1
-    hist_t = np.empty(m)
-    hist_l = np.empty((m, k))
-    n_hist = 0
-    t = t0
-    h = dt
-    for s in range(n_steps):
-        rhs(t, y, p, k1)
-        if k > 0:
-            _tangent_stage(t, y, V, p, J, K1)
-        for i in range(n):
-            y2[i] = y[i] + 0.5 * h * k1[i]
-        for i in range(n):
-            for c in range(k):
-                V2[i, c] = V[i, c] + 0.5 * h * K1[i, c]
-        rhs(t + 0.5 * h, y2, p, k2)
-        if k > 0:
-            _tangent_stage(t + 0.5 * h, y2, V2, p, J, K2)
-        for i in range(n):
-            y2[i] = y[i] + 0.5 * h * k2[i]
-        for i in range(n):
-            for c in range(k):
-                V2[i, c] = V[i, c] + 0.5 * h * K2[i, c]
-        rhs(t + 0.5 * h, y2, p, k3)
-        if k > 0:
-            _tangent_stage(t + 0.5 * h, y2, V2, p, J, K3)
-        for i in range(n):
-            y2[i] = y[i] + h * k3[i]
-        for i in range(n):
-            for c in range(k):
-                V2[i, c] = V[i, c] + h * K3[i, c]
-        rhs(t + h, y2, p, k4)
-        if k > 0:
-            _tangent_stage(t + h, y2, V2, p, J, K4)
-        finite = True
-        for i in range(n):
-            y[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
-            if not math.isfinite(y[i]):
-                finite = False
-            for c in range(k):
-                V[i, c] += h / 6.0 * (K1[i, c] + 2.0 * K2[i, c] + 2.0 * K3[i, c] + K4[i, c])
-                if not math.isfinite(V[i, c]):
-                    finite = False
-        # t from the step count, not summed, so rounding does not drift over 1e5 steps
-        t = t0 + (s + 1) * dt
-        if not finite:
-            return NON_FINITE, t, y, V, logsum, hist_t, hist_l, n_hist
-        if k > 0 and ((s + 1) % renorm_every == 0) and renorm_every <= n_steps:
-            _gram_schmidt(V, logsum)
-            hist_t[n_hist] = t
-            hist_l[n_hist, :] = logsum
-            n_hist += 1
-    if k > 0 and renorm_every <= n_steps and n_steps % renorm_every != 0:
-        _gram_schmidt(V, logsum)
-        hist_t[n_hist] = t
-        hist_l[n_hist, :] = logsum
-        n_hist += 1
-    return SUCCESS, t, y, V, logsum, hist_t, hist_l, n_hist
-
-
-@numba.njit(cache=CACHE, nogil=True)
-def _tangent_stage_fd(t, y, V, p, yp, fp, fm, out):
-    # out[:, c] = (f(y + h v) - f(y - h v)) / 2h with v = V[:, c]: the directional derivative
-    # J v without forming J. h balances truncation (h^2) against rounding (eps / h).
+def _tangent_fd(t, y, V, p, J, yp, fp, fm, out):
+    # Without a Jacobian kernel: out[:, c] = (f(y + h v) - f(y - h v)) / 2h with v = V[:, c],
+    # the directional derivative J v without forming J (2k extra RHS evaluations per stage).
+    # h balances truncation (h^2) against rounding (eps / h).
     n = y.size
     k = V.shape[1]
     ynorm = 0.0
@@ -518,13 +406,22 @@ def _tangent_stage_fd(t, y, V, p, yp, fp, fm, out):
             out[i, c] = (fp[i] - fm[i]) / (2.0 * h)
 
 
+# A generated module has a Jacobian kernel or not for good (that is part of its cache key), so
+# the tangent stage is chosen once here, not by a branch inside the loop.
+_HAS_JAC = jac is not None
+_tangent = _tangent_jac if _HAS_JAC else _tangent_fd
+
+
 @numba.njit(cache=CACHE, nogil=True)
-def rk4_variational_fd(t0, y0, Q0, dt, n_steps, renorm_every, p):
-    """rk4_variational for a kernel without a Jacobian: J(t, y) V is replaced by central
-    directional differences (f(y + h v) - f(y - h v)) / 2h, column by column (2k extra RHS
-    evaluations per stage, O(h^2) error with h ~ eps^(1/3) scaled to y and v).
-    Every `renorm_every` steps (and after the last step) V is re-orthonormalised by Gram-Schmidt
-    and the logs of R's diagonal are accumulated, as in rk4_variational.
+def rk4_variational(t0, y0, Q0, dt, n_steps, renorm_every, p):
+    """Classical RK4 on the state y and its n x k tangent matrix V (dV/dt = J(t, y) V).
+
+    J V is evaluated at every stage (by the Jacobian kernel, or without one by central
+    directional differences (f(y + h v) - f(y - h v)) / 2h, column by column, O(h^2) with
+    h ~ eps^(1/3) scaled to y and v), so V is the RK4 solution of the augmented system. Every `renorm_every` steps (and after the last step) V is re-orthonormalised by
+    Gram-Schmidt (Benettin's method) and the logs of R's diagonal are accumulated; pass
+    renorm_every > n_steps to get the plain fundamental matrix (monodromy) back in V.
+    With k = 0 only y is integrated (a transient).
     Returns (status, t, y, V, logsum, hist_t, hist_logsum, n_hist).
     """
     n = y0.size
@@ -541,9 +438,11 @@ def rk4_variational_fd(t0, y0, Q0, dt, n_steps, renorm_every, p):
     K2 = np.empty((n, k))
     K3 = np.empty((n, k))
     K4 = np.empty((n, k))
+    nj = n if _HAS_JAC else 0
+    J = np.empty((nj, nj))
+    yp = np.empty(n)
     fp = np.empty(n)
     fm = np.empty(n)
-    yp = np.empty(n)
     logsum = np.zeros(k)
     m = n_steps // renorm_every + 2 if k > 0 else 1
     hist_t = np.empty(m)
@@ -554,7 +453,7 @@ def rk4_variational_fd(t0, y0, Q0, dt, n_steps, renorm_every, p):
     for s in range(n_steps):
         rhs(t, y, p, k1)
         if k > 0:
-            _tangent_stage_fd(t, y, V, p, yp, fp, fm, K1)
+            _tangent(t, y, V, p, J, yp, fp, fm, K1)
         for i in range(n):
             y2[i] = y[i] + 0.5 * h * k1[i]
         for i in range(n):
@@ -562,7 +461,7 @@ def rk4_variational_fd(t0, y0, Q0, dt, n_steps, renorm_every, p):
                 V2[i, c] = V[i, c] + 0.5 * h * K1[i, c]
         rhs(t + 0.5 * h, y2, p, k2)
         if k > 0:
-            _tangent_stage_fd(t + 0.5 * h, y2, V2, p, yp, fp, fm, K2)
+            _tangent(t + 0.5 * h, y2, V2, p, J, yp, fp, fm, K2)
         for i in range(n):
             y2[i] = y[i] + 0.5 * h * k2[i]
         for i in range(n):
@@ -570,7 +469,7 @@ def rk4_variational_fd(t0, y0, Q0, dt, n_steps, renorm_every, p):
                 V2[i, c] = V[i, c] + 0.5 * h * K2[i, c]
         rhs(t + 0.5 * h, y2, p, k3)
         if k > 0:
-            _tangent_stage_fd(t + 0.5 * h, y2, V2, p, yp, fp, fm, K3)
+            _tangent(t + 0.5 * h, y2, V2, p, J, yp, fp, fm, K3)
         for i in range(n):
             y2[i] = y[i] + h * k3[i]
         for i in range(n):
@@ -578,7 +477,7 @@ def rk4_variational_fd(t0, y0, Q0, dt, n_steps, renorm_every, p):
                 V2[i, c] = V[i, c] + h * K3[i, c]
         rhs(t + h, y2, p, k4)
         if k > 0:
-            _tangent_stage_fd(t + h, y2, V2, p, yp, fp, fm, K4)
+            _tangent(t + h, y2, V2, p, J, yp, fp, fm, K4)
         finite = True
         for i in range(n):
             y[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
@@ -593,12 +492,12 @@ def rk4_variational_fd(t0, y0, Q0, dt, n_steps, renorm_every, p):
         if not finite:
             return NON_FINITE, t, y, V, logsum, hist_t, hist_l, n_hist
         if k > 0 and ((s + 1) % renorm_every == 0) and renorm_every <= n_steps:
-            _gram_schmidt(V, logsum)
+            gram_schmidt(V, logsum)
             hist_t[n_hist] = t
             hist_l[n_hist, :] = logsum
             n_hist += 1
     if k > 0 and renorm_every <= n_steps and n_steps % renorm_every != 0:
-        _gram_schmidt(V, logsum)
+        gram_schmidt(V, logsum)
         hist_t[n_hist] = t
         hist_l[n_hist, :] = logsum
         n_hist += 1

@@ -154,8 +154,7 @@ def limit_cycle(system, y0, *, t_transient=200.0, t_search=200.0, n_samples=2000
 
     mod = loops_for("ode", system.rhs, system.jac)
     # without a Jacobian kernel, the monodromy comes from central directional differences
-    variational = (mod.rk4_variational if getattr(system, "jac", None) is not None
-                   else mod.rk4_variational_fd)
+    variational = mod.rk4_variational
     p = system.params
     eye = np.eye(n)
     e_c = eye[c]

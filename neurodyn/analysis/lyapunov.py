@@ -132,7 +132,6 @@ def lyapunov_spectrum(system, y0, *, t_total=None, t_transient=0.0, dt=0.01, k=N
     is_map = isinstance(system, MapSystem) or (hasattr(system, "step")
                                                and not hasattr(system, "rhs"))
     name = getattr(system, "name", type(system).__name__)
-    has_jac = getattr(system, "jac", None) is not None
     n = int(system.n_states)
     kk = _k(k, n)
     Q0 = _initial_tangents(n, kk, seed)
@@ -145,7 +144,7 @@ def lyapunov_spectrum(system, y0, *, t_total=None, t_transient=0.0, dt=0.01, k=N
         n_transient = _count("n_transient", n_transient, 0)
         x = _state(y0, n, "x0")
         mod = loops_for("map", system.step, system.jac)
-        variational = mod.map_variational if has_jac else mod.map_variational_fd
+        variational = mod.map_variational
         p = system.params
         k0 = 0
         if n_transient:
@@ -178,7 +177,7 @@ def lyapunov_spectrum(system, y0, *, t_total=None, t_transient=0.0, dt=0.01, k=N
     y = _state(y0, n, "y0")
     # RK4 without any tableau: the module is the per-kernel "base" one the stiff path uses.
     mod = loops_for("ode", system.rhs, system.jac)
-    variational = mod.rk4_variational if has_jac else mod.rk4_variational_fd
+    variational = mod.rk4_variational
     p = system.params
     t = 0.0
     if t_transient > 0:
