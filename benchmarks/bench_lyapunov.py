@@ -30,28 +30,10 @@ SIGMA, RHO, BETA = 10.0, 28.0, 8.0 / 3.0
 T_TOTAL, T_TRANSIENT, DT = 1000.0, 50.0, 0.01
 
 
-def lorenz(t, y, p, dydt):
-    s, r, b = p
-    dydt[0] = s * (y[1] - y[0])
-    dydt[1] = y[0] * (r - y[2]) - y[1]
-    dydt[2] = y[0] * y[1] - b * y[2]
-
-
-def lorenz_jac(t, y, p, J):
-    s, r, b = p
-    J[0, 0] = -s
-    J[0, 1] = s
-    J[1, 0] = r - y[2]
-    J[1, 1] = -1.0
-    J[1, 2] = -y[0]
-    J[2, 0] = y[1]
-    J[2, 1] = y[0]
-    J[2, 2] = -b
-
-
 def ours():
-    from solvers import ODESystem
+    from benchmarks.kernels import lorenz, lorenz_jac
     from neurodyn.analysis.lyapunov import lyapunov_spectrum
+    from solvers import ODESystem
 
     system = ODESystem(lorenz, 3, (SIGMA, RHO, BETA), jac=lorenz_jac)
     return lambda: lyapunov_spectrum(system, [1.0, 1.0, 1.0], t_total=T_TOTAL,

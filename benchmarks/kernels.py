@@ -20,3 +20,25 @@ def vdp_jac(t, y, p, J):
     J[0, 1] = 1.0
     J[1, 0] = -2.0 * mu * y[0] * y[1] - 1.0
     J[1, 1] = mu * (1.0 - y[0] * y[0])
+
+
+def lorenz(t, y, p, dydt):
+    """Lorenz: x' = s (y - x), y' = x (r - z) - y, z' = x y - b z; p = (s, r, b)."""
+    s, r, b = p
+    dydt[0] = s * (y[1] - y[0])
+    dydt[1] = y[0] * (r - y[2]) - y[1]
+    dydt[2] = y[0] * y[1] - b * y[2]
+
+
+def lorenz_jac(t, y, p, J):
+    """Jacobian of :func:`lorenz`."""
+    s, r, b = p
+    J[0, 0] = -s
+    J[0, 1] = s
+    J[1, 0] = r - y[2]
+    J[1, 1] = -1.0
+    J[1, 2] = -y[0]
+    J[2, 0] = y[1]
+    J[2, 1] = y[0]
+    J[2, 2] = -b
+

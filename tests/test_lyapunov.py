@@ -11,27 +11,9 @@ import math
 import numpy as np
 import pytest
 
+from benchmarks.kernels import lorenz, lorenz_jac
 from solvers import MapSystem, ODESystem
 from neurodyn.analysis.lyapunov import kaplan_yorke, lyapunov_spectrum
-
-
-def lorenz(t, y, p, dydt):
-    s, r, b = p
-    dydt[0] = s * (y[1] - y[0])
-    dydt[1] = y[0] * (r - y[2]) - y[1]
-    dydt[2] = y[0] * y[1] - b * y[2]
-
-
-def lorenz_jac(t, y, p, J):
-    s, r, b = p
-    J[0, 0] = -s
-    J[0, 1] = s
-    J[1, 0] = r - y[2]
-    J[1, 1] = -1.0
-    J[1, 2] = -y[0]
-    J[2, 0] = y[1]
-    J[2, 1] = y[0]
-    J[2, 2] = -b
 
 
 def henon(k, x, p, out):

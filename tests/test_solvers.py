@@ -10,19 +10,13 @@ import pytest
 from scipy.integrate import solve_ivp
 from scipy.linalg import expm
 
+from benchmarks.kernels import lorenz, vdp_jac, vdp_rhs as vdp
 import solvers
 from solvers import MapSystem, ODESystem, iterate, solve
 from solvers import tableaus
 
 
 # ---------------------------------------------------------------- kernels used below
-def lorenz(t, y, p, dydt):
-    s, r, b = p
-    dydt[0] = s * (y[1] - y[0])
-    dydt[1] = y[0] * (r - y[2]) - y[1]
-    dydt[2] = y[0] * y[1] - b * y[2]
-
-
 def linear(t, y, p, dydt):
     A = p[0]
     n = y.size
@@ -47,20 +41,6 @@ def exp_sin(t, y, p, dydt):
 
 def blowup(t, y, p, dydt):
     dydt[0] = y[0] * y[0]
-
-
-def vdp(t, y, p, dydt):
-    mu = p[0]
-    dydt[0] = y[1]
-    dydt[1] = mu * (1.0 - y[0] * y[0]) * y[1] - y[0]
-
-
-def vdp_jac(t, y, p, J):
-    mu = p[0]
-    J[0, 0] = 0.0
-    J[0, 1] = 1.0
-    J[1, 0] = -2.0 * mu * y[0] * y[1] - 1.0
-    J[1, 1] = mu * (1.0 - y[0] * y[0])
 
 
 def henon(k, x, p, out):
