@@ -29,3 +29,45 @@ def test_readme_python_blocks_run(capsys):
     assert len(lobes) == 4 and max(lobes[2:]) < min(lobes[:2]) / 10
     assert "crossbar recall overlaps: [1. 1. 1. 1. 1.]" in out
 
+
+
+def _readme_test_command():
+    lines = [ln for ln in README.read_text().splitlines()
+             if re.match(r"^pip install .*&& pytest", ln)]
+    assert len(lines) == 1, lines  # .ci/run refuses anything else
+    return lines[0]
+
+
+def test_ci_runs_the_readme_test_command_itself():
+    ci = (README.parent / ".ci" / "run").read_text()
+    # CI greps the README for the line and runs it; it must not run pytest any other way.
+    assert "grep -E '^pip install .*&& pytest' README.md" in ci
+    assert 'bash -euo pipefail -c "${lines[0]}"' in ci
+    assert not re.search(r"^\s*(python -m )?pytest", ci, re.M)
+
+
+def test_readme_test_command_collects_every_test_from_a_fresh_copy(tmp_path):
+    """Plain `pytest` (not `python -m pytest`) in a copy of the checkout, as a newcomer runs it:
+    every test module must import (the benchmarks package included)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    cmd = _readme_test_command()
+    pytest_args = cmd.split("&&", 1)[1].split()
+    assert pytest_args[0] == "pytest"
+    root = README.parent
+    copy = tmp_path / "checkout"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(
+        ".git", ".cache", "__pycache__", ".pytest_cache", ".hypothesis", "*.egg-info"))
+    exe = pathlib.Path(sys.executable).parent / "pytest"
+    if not exe.exists():
+        exe = shutil.which("pytest")
+    assert exe, "the pytest command is not installed beside this Python"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    p = subprocess.run([str(exe), *pytest_args[1:], "--collect-only", "-p", "no:cacheprovider"],
+                       cwd=copy, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-2000:]
+    n = int(re.search(r"(\d+) tests? collected", p.stdout).group(1))
+    assert n > 500 and "error" not in p.stdout.splitlines()[-1].lower(), p.stdout[-2000:]
