@@ -242,6 +242,9 @@ def build_w6() -> HopfieldWorkload:
 
 FINGERPRINTS["W4_series"] = "b93a91a40c5c9200"     # Mackey-Glass, 20,000 samples
 FINGERPRINTS["W4_reservoir"] = "d4b0c549974166cb"  # (W.indptr, W.indices, W.data, Win)
+# The same before the spectral-radius rescaling: defined by the seeded generator alone, so it
+# holds on every machine (computed here; WORKLOADS.md publishes only the rescaled one).
+FINGERPRINTS["W4_reservoir_draw"] = "b86f8d432cd4d8c9"
 
 
 @dataclass
@@ -315,9 +318,20 @@ def build_w4() -> ESNWorkload:
     vals = rng.normal(0.0, 1.0, size=idx.size)
     W = sp.csr_matrix((vals, (idx // N, idx % N)), shape=(N, N))
     Win = rng.uniform(-1.0, 1.0, size=(N, 1)) * 1.0
+    _check("W4_reservoir_draw", fingerprint(W.indptr, W.indices, W.data, Win))
     rho = abs(eigs(W, k=1, which="LM", v0=np.ones(N), tol=1e-10,
                    return_eigenvectors=False)[0])
     W = W * (0.9 / rho)
     fr = fingerprint(W.indptr, W.indices, W.data, Win)
-    _check("W4_reservoir", fr)
+    if fr != FINGERPRINTS["W4_reservoir"]:
+        # WORKLOADS.md: the rescaled fingerprint depends on the ARPACK/BLAS build's last bits.
+        # The draw matched exactly above; the scale must then agree with dense eigenvalues to
+        # ARPACK's tolerance, which is all the problem definition fixes.
+        rho_dense = float(np.max(np.abs(np.linalg.eigvals(W.toarray() * (rho / 0.9)))))
+        if abs(rho / rho_dense - 1.0) > 1e-9:
+            raise RuntimeError(f"W4_reservoir: ARPACK's spectral radius {rho!r} differs from "
+                               f"the dense one {rho_dense!r} by more than ARPACK's tolerance")
+        print(f"note: W4 reservoir fingerprint {fr} differs from WORKLOADS.md's "
+              f"{FINGERPRINTS['W4_reservoir']} only through ARPACK's last bits on this machine "
+              f"(draw identical; rho {rho!r}, dense {rho_dense!r})")
     return ESNWorkload(series, W, Win, fingerprint_series=fs, fingerprint_reservoir=fr)

@@ -60,10 +60,35 @@ def test_vectorized_tanh_is_within_two_ulp_of_numpy():
 
 # --------------------------------------------------------------------------- construction
 
-def test_generated_reservoir_is_exactly_w4():
+def test_generated_reservoir_is_w4():
+    """The W4 draw, rebuilt here from WORKLOADS.md's recipe. What the seeded generator alone
+    defines (sparsity pattern, unscaled weights, Win) must be identical bit for bit; the
+    rescaled weights go through ARPACK, whose last bits depend on the CPU and BLAS build (the
+    published fingerprint d4b0c549974166cb holds on the machine that made it, not on an Intel
+    Xeon nor on an AVX-512 EPYC), so they are
+    checked to a relative 1e-12 against the recipe's own ARPACK call, and to ARPACK's tolerance
+    against dense eigenvalues."""
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import eigs
+
+    N = 1000
+    rng = np.random.default_rng(0)
+    mask = rng.random(N * N) < 0.01
+    idx = np.flatnonzero(mask)
+    vals = rng.normal(0.0, 1.0, size=idx.size)
+    W = sp.csr_matrix((vals, (idx // N, idx % N)), shape=(N, N))
+    Win = rng.uniform(-1.0, 1.0, size=(N, 1)) * 1.0
+    assert fingerprint(W.indptr, W.indices, W.data, Win) == "b86f8d432cd4d8c9"  # RNG only
+
     esn = ESN(1000, density=0.01, spectral_radius=0.9, leak_rate=0.3, seed=0)
     assert esn.sparse and esn.W.nnz == 9996
-    assert fingerprint(esn.W.indptr, esn.W.indices, esn.W.data, esn.Win) == "d4b0c549974166cb"
+    np.testing.assert_array_equal(esn.W.indptr, W.indptr)
+    np.testing.assert_array_equal(esn.W.indices, W.indices)
+    np.testing.assert_array_equal(esn.Win, Win)
+    rho = abs(eigs(W, k=1, which="LM", v0=np.ones(N), tol=1e-10, return_eigenvectors=False)[0])
+    np.testing.assert_allclose(esn.W.data, W.data * (0.9 / rho), rtol=1e-12, atol=0)
+    rho_dense = np.max(np.abs(np.linalg.eigvals(W.toarray())))
+    np.testing.assert_allclose(esn.W.data, W.data * (0.9 / rho_dense), rtol=1e-10, atol=0)
 
 
 @pytest.mark.parametrize("sparse,density,n", [(True, 0.05, 300), (False, 0.5, 150),
