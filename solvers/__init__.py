@@ -11,9 +11,10 @@ discrete-time maps.
 True
 """
 from .integrate import METHODS, compiled_loop, iterate, solve
-from .solution import Solution
+from .solution import Interrupted, Solution
+from ._checks import InvalidTypeError
 from .system import MapSystem, ODESystem
 from ._codegen import cache_dir
 
-__all__ = ["ODESystem", "MapSystem", "Solution", "solve", "iterate", "compiled_loop", "METHODS",
-           "cache_dir"]
+__all__ = ["ODESystem", "MapSystem", "Solution", "Interrupted", "InvalidTypeError", "solve",
+           "iterate", "compiled_loop", "METHODS", "cache_dir"]

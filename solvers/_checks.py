@@ -14,7 +14,7 @@ NumPy calls cost more than integrating a small network.
 >>> real_number("rtol", True)
 Traceback (most recent call last):
 ...
-TypeError: rtol must be a real number, got True (bool)
+solvers._checks.InvalidTypeError: rtol must be a real number, got True (bool)
 """
 from __future__ import annotations
 
@@ -25,9 +25,20 @@ import os
 import numba
 import numpy as np
 
-__all__ = ["real_number", "count", "probability", "seed_value", "rng_from_seed", "real_array",
+__all__ = ["InvalidTypeError", "real_number", "count", "probability", "seed_value", "rng_from_seed", "real_array",
            "finite_array", "check_allocation", "human_bytes", "first_bad_time",
            "first_non_finite"]
+
+
+class InvalidTypeError(TypeError, ValueError):
+    """A value of the wrong kind (a bool, a string, a complex number where a real is wanted).
+
+    It is a ``TypeError`` and also a ``ValueError``: code written to catch either — SciPy and
+    NumPy raise one or the other for the same junk — catches it.
+
+    >>> issubclass(InvalidTypeError, TypeError) and issubclass(InvalidTypeError, ValueError)
+    True
+    """
 
 
 def _describe(value):
@@ -57,23 +68,27 @@ def real_number(name, value, *, positive=False, nonnegative=False, finite=True, 
     >>> real_number("dt", "0.1")
     Traceback (most recent call last):
     ...
-    TypeError: dt must be a real number, got '0.1' (str)
+    solvers._checks.InvalidTypeError: dt must be a real number, got '0.1' (str)
     >>> real_number("tol", -1.0, positive=True)
     Traceback (most recent call last):
     ...
-    ValueError: tol must be > 0, got -1.0
+    ValueError: tol must be a positive number (> 0), got -1.0
     """
-    if not _is_real_scalar(value) or (not integer_ok and isinstance(value, numbers.Integral)):
-        raise TypeError(f"{name} must be a real number, got {_describe(value)}")
-    v = float(value)
+    tv = type(value)
+    if tv is float or (tv is int and integer_ok):
+        v = float(value)  # the common case, without the abstract-class checks (us per solve)
+    elif not _is_real_scalar(value) or (not integer_ok and isinstance(value, numbers.Integral)):
+        raise InvalidTypeError(f"{name} must be a real number, got {_describe(value)}")
+    else:
+        v = float(value)
     if math.isnan(v):
         raise ValueError(f"{name} must be a number, got nan")
     if finite and math.isinf(v):
         raise ValueError(f"{name} must be finite, got {v}")
     if positive and not v > 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
+        raise ValueError(f"{name} must be a positive number (> 0), got {value!r}")
     if nonnegative and not v >= 0:
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
+        raise ValueError(f"{name} must be a non-negative number (>= 0), got {value!r}")
     if low is not None and v < low:
         raise ValueError(f"{name} must be >= {low}, got {value!r}")
     if high is not None and v > high:
@@ -92,10 +107,11 @@ def count(name, value, *, low=0, high=None):
     >>> count("n_exc", 2.7)
     Traceback (most recent call last):
     ...
-    TypeError: n_exc must be an integer, got 2.7 (float)
+    solvers._checks.InvalidTypeError: n_exc must be an integer, got 2.7 (float)
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {_describe(value)}")
+    if type(value) is not int and (isinstance(value, (bool, np.bool_))
+                                   or not isinstance(value, numbers.Integral)):
+        raise InvalidTypeError(f"{name} must be an integer, got {_describe(value)}")
     v = int(value)
     if v < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {v}")
@@ -138,7 +154,7 @@ def seed_value(name, seed):
     if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
         return seed
     if isinstance(seed, (bool, np.bool_)):
-        raise TypeError(f"{name} must be {_SEED_TYPES}; got {_describe(seed)}")
+        raise InvalidTypeError(f"{name} must be {_SEED_TYPES}; got {_describe(seed)}")
     if isinstance(seed, numbers.Integral):
         if seed < 0:
             raise ValueError(f"{name} must be {_SEED_TYPES}; got {seed!r}")
@@ -150,7 +166,7 @@ def seed_value(name, seed):
                          and s >= 0 for s in items):
             return tuple(int(s) for s in items)
         raise ValueError(f"{name} must be {_SEED_TYPES}; got {_describe(seed)}")
-    raise TypeError(f"{name} must be {_SEED_TYPES}; got {_describe(seed)}")
+    raise InvalidTypeError(f"{name} must be {_SEED_TYPES}; got {_describe(seed)}")
 
 
 def rng_from_seed(name, seed):
@@ -177,29 +193,29 @@ def real_array(name, value, *, shape=None, ndim=None, finite=True, per=None):
     >>> real_array("y0", [True])
     Traceback (most recent call last):
     ...
-    TypeError: y0 must hold real numbers, got an array of bool
+    solvers._checks.InvalidTypeError: y0 must hold real numbers, got an array of bool
     >>> real_array("y0", [1.0, float("nan")])
     Traceback (most recent call last):
     ...
     ValueError: y0[1] = nan is not finite
     """
     if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be an array of real numbers, got {_describe(value)}")
+        raise InvalidTypeError(f"{name} must be an array of real numbers, got {_describe(value)}")
     try:
         raw = np.asarray(value)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be an array of real numbers: {err}") from None
+        raise InvalidTypeError(f"{name} must be an array of real numbers: {err}") from None
     kind = raw.dtype.kind
     if kind == "c":
-        raise TypeError(f"{name} must hold real numbers, got complex values (dtype "
+        raise InvalidTypeError(f"{name} must hold real numbers, got complex values (dtype "
                         f"{raw.dtype}); pass the real part explicitly if that is meant")
     if kind not in "fiu":
         what = {"b": "bool", "U": "str", "S": "bytes", "O": "object", "M": "datetime",
                 "m": "timedelta", "V": "void"}.get(kind, str(raw.dtype))
         if kind == "O":
-            raise TypeError(f"{name} must be a numeric array, got ragged or non-numeric "
+            raise InvalidTypeError(f"{name} must be a numeric array, got ragged or non-numeric "
                             "entries (dtype object)")
-        raise TypeError(f"{name} must hold real numbers, got an array of {what}")
+        raise InvalidTypeError(f"{name} must hold real numbers, got an array of {what}")
     a = np.asarray(raw, dtype=np.float64)
     if ndim is not None and a.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D{f' ({per})' if per else ''}, got shape "
@@ -260,6 +276,9 @@ def _available_memory():
         return None
 
 
+_SMALL_ALLOCATION = 1 << 26
+
+
 def check_allocation(what, shape, itemsize=8, *, hint=""):
     """Refuse, before trying, an allocation of ``shape`` items that cannot fit in memory.
 
@@ -277,6 +296,8 @@ def check_allocation(what, shape, itemsize=8, *, hint=""):
     for s in shape:
         total *= int(s)
     nbytes = total * int(itemsize)
+    if nbytes < _SMALL_ALLOCATION:
+        return nbytes  # reading /proc/meminfo costs 30 us: more than a whole small solve
     avail = _available_memory()
     if avail is not None and nbytes > avail:
         dims = " x ".join(str(int(s)) for s in shape)

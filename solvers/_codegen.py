@@ -5,9 +5,10 @@ its kernel as a *global*; a kernel passed as an argument or captured in a closur
 in every new process (measured, see DESIGN.md). So for each kernel we write a copy of a loop
 template (``_ode_loops.py`` or ``_map_loops.py``) into the code cache, import it with the kernel
 injected as a global and the method's tableau as constants, and let Numba cache its functions
-beside it. The file name carries a hash of the template, the kernel's source file, the tableau
-and the Numba/Python versions, so an edited kernel gets a new module instead of stale machine
-code.
+beside it. The file name carries a hash of the template, the kernel's own source with the
+helpers it calls and the global constants it reads (not its whole file: an unrelated edit of a
+user's script recompiles nothing), the tableau and the Numba/Python versions, so an edited
+kernel gets a new module instead of stale machine code.
 
 Kernels that have no source file or close over variables (lambdas typed at a prompt, kernels
 built by factories) cannot be cached safely — Numba freezes closure values into the machine code —
@@ -85,61 +86,114 @@ def _py_func(fn):
     return fn.py_func if isinstance(fn, CPUDispatcher) else fn
 
 
-def _source_file(obj):
-    f = _py_func(obj)
-    try:
-        src = inspect.getsourcefile(f)
-    except TypeError:
-        return None
-    return src if src and os.path.exists(src) else None
+# Functions of these packages are part of the installed library versions (hashed as the
+# Numba and Python versions); their source is not followed into the cache key.
+_LIBRARY_ROOTS = ("numba", "numpy", "llvmlite", "scipy", "math", "cmath", "builtins")
 
 
-def _helper_files(f, home):
-    """Source files of the functions that ``f``'s module reaches through its globals, following
-    them module to module, within the kernel's own top-level package (``home``)."""
-    seen, todo = set(), [f]
-    while todo:
-        g = todo.pop()
-        for value in list(getattr(g, "__globals__", {}).values()):
-            value = _py_func(value)
-            if not isinstance(value, types.FunctionType):
-                continue
-            if (value.__module__ or "").split(".")[0] != home:
-                continue
-            src = _source_file(value)
-            if src is not None and src not in seen:
-                seen.add(src)
-                todo.append(value)
-    return seen
+def _global_names(code):
+    """Every global name a code object (and the code objects nested in it) may read."""
+    names = set(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            names |= _global_names(c)
+    return names
+
+
+def _value_identity(value):
+    """Text that identifies a global value a kernel reads (Numba freezes such values into the
+    machine code, so they belong in the cache key), or None when it cannot be identified."""
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
+        return repr(value)
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return f"{type(value).__name__}({value!r})"
+    if isinstance(value, np.ndarray):
+        return (f"ndarray({value.dtype}, {value.shape}, "
+                f"{hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()})")
+    if isinstance(value, tuple):
+        parts = [_value_identity(v) for v in value]
+        return None if any(x is None for x in parts) else "(" + ", ".join(parts) + ")"
+    return None
+
+
+def _is_library(obj):
+    return (getattr(obj, "__module__", None) or "").split(".")[0] in _LIBRARY_ROOTS
 
 
 def _cacheable(fn):
     """Text that identifies a kernel's code for the on-disk cache, or None if it can't be cached.
 
-    The whole source *file* is hashed, not only the kernel: kernels call helpers of their module
-    (``register_jitable`` functions, other kernels) that Numba compiles into them, and an edit to
-    a helper must not bring back stale machine code. Helpers imported from other files of the
-    same top-level package (a circuit kernel calling a shared source evaluator, say) are found
-    through the module globals and their files hashed too.
+    The kernel's own source, the source of every function it really calls (followed through
+    the globals its code reads, also as attributes of modules it reads, transitively), and the
+    values of the global constants it reads — not the whole file: editing an unrelated line of
+    a user's script must not recompile the kernel (6 s per edit, measured), while an edited
+    helper or constant must never bring back stale machine code.
     """
     if fn is None:
         return ""
-    f = _py_func(fn)
-    if getattr(f, "__closure__", None):
+    root = _py_func(fn)
+    if not isinstance(root, types.FunctionType):
         return None
-    try:
-        src_file = _source_file(f)
-        if src_file is None:
+    parts, seen, todo = [], set(), [root]
+    while todo:
+        f = todo.pop()
+        if f in seen:
+            continue
+        seen.add(f)
+        if f.__closure__:
+            return None  # Numba freezes closure values into the machine code: not cacheable
+        if not os.path.isfile(f.__code__.co_filename):
+            return None  # typed at a prompt or in a doctest: Numba has nowhere to cache it
+        try:
+            src = inspect.getsource(f)
+        except (OSError, TypeError):
             return None
-        home = (f.__module__ or "").split(".")[0]
-        files = [src_file] + sorted(_helper_files(f, home) - {src_file})
-        return "\0".join(Path(x).read_text() for x in files)
-    except (OSError, TypeError, UnicodeDecodeError):
-        return None
+        parts.append(f"def {f.__module__}.{f.__qualname__}\n{src}")
+        names = _global_names(f.__code__)
+        glb = f.__globals__
+        for name in sorted(names):
+            if name not in glb:
+                continue  # a builtin, or an attribute name (resolved below)
+            value = glb[name]
+            if isinstance(value, types.ModuleType):
+                parts.append(f"{name} = module {value.__name__}")
+                if value.__name__.split(".")[0] in _LIBRARY_ROOTS:
+                    continue
+                # module.attr: follow the attributes of the module that the code names
+                for attr in sorted(names):
+                    sub = getattr(value, attr, None)
+                    sub_f = _py_func(sub)
+                    if isinstance(sub_f, types.FunctionType) and not _is_library(sub_f):
+                        todo.append(sub_f)
+                    elif sub is not None and not callable(sub) \
+                            and not isinstance(sub, types.ModuleType):
+                        ident = _value_identity(sub)
+                        if ident is not None:
+                            parts.append(f"{name}.{attr} = {ident}")
+                continue
+            f2 = _py_func(value)
+            if isinstance(f2, types.FunctionType):
+                if _is_library(f2):
+                    parts.append(f"{name} = {f2.__module__}.{f2.__qualname__}")
+                else:
+                    todo.append(f2)
+                continue
+            if callable(value):
+                parts.append(f"{name} = {getattr(value, '__module__', '?')}."
+                             f"{getattr(value, '__qualname__', type(value).__name__)}")
+                continue
+            ident = _value_identity(value)
+            if ident is None:
+                return None  # a global Numba would freeze but we cannot identify
+            parts.append(f"{name} = {ident}")
+    return "\0".join(parts)
 
 
-def jit_kernel(fn, cache=True):
-    """The Numba dispatcher for a plain-Python kernel (created once per function).
+def jit_kernel(fn, cache=True, boundscheck=False):
+    """The Numba dispatcher for a plain-Python kernel (created once per function and flags).
+
+    The loops inline kernels at Numba-IR level, so this dispatcher's own machine code is not
+    what runs inside them; it is what Numba inlines from.
 
     >>> def k(t, y, p, out):
     ...     out[0] = -y[0]
@@ -147,29 +201,35 @@ def jit_kernel(fn, cache=True):
     True
     """
     if isinstance(fn, CPUDispatcher):
-        return fn
+        if boundscheck:
+            fn = fn.py_func  # a user's own njit kernel, rebuilt with checks for debug mode
+        else:
+            return fn
     with _lock:
-        d = _jitted.get(fn)
+        d = _jitted.get((fn, boundscheck))
         if d is None:
-            d = numba.njit(cache=cache, **_KERNEL_JIT)(fn)
-            _jitted[fn] = d
+            d = numba.njit(cache=cache, boundscheck=boundscheck, **_KERNEL_JIT)(fn)
+            _jitted[(fn, boundscheck)] = d
         return d
 
 
-def loops_for(kind, kernel, jac=None, tableau=None):
+def loops_for(kind, kernel, jac=None, tableau=None, boundscheck=False):
     """The compiled loop module for ``kernel`` (and its Jacobian kernel ``jac``).
 
     ``kind`` is ``"ode"`` (kernel ``rhs(t, y, p, dydt)``) or ``"map"`` (``step(k, x, p, out)``).
     ``tableau`` (a :class:`solvers.tableaus.Tableau`) is baked into the module as constants:
     with a known stage count and known zero coefficients the compiler unrolls the stage loops
     (measured 14 % faster on W1 than the tableau as runtime arrays). Every system sharing these
-    kernels and this method shares the module, so nothing is compiled twice.
+    kernels and this method shares the module, so nothing is compiled twice. ``boundscheck``
+    builds a separate module whose loops and inlined kernels check every array index
+    (``solve(..., debug=True)``).
     """
-    key = (kind, kernel, jac, None if tableau is None else tableau.name)
+    boundscheck = bool(boundscheck)
+    key = (kind, kernel, jac, None if tableau is None else tableau.name, boundscheck)
     with _lock:
         mod = _modules.get(key)
         if mod is None:
-            mod = _build(kind, kernel, jac, tableau)
+            mod = _build(kind, kernel, jac, tableau, boundscheck)
             _modules[key] = mod
         return mod
 
@@ -182,20 +242,22 @@ def _tableau_globals(tab):
             "TE": tab.E if tab.E is not None else empty1, "TP": tab.P}
 
 
-def _build(kind, kernel, jac, tableau):
+def _build(kind, kernel, jac, tableau, boundscheck):
     template_path, kname = _TEMPLATES[kind]
     template = template_path.read_text()
     src_k, src_j = _cacheable(kernel), _cacheable(jac)
     directory = cache_dir()
     cache = src_k is not None and src_j is not None and directory is not None
-    glb = {kname: jit_kernel(kernel, cache=cache),
-           "jac": None if jac is None else jit_kernel(jac, cache=cache),
-           "CACHE": cache}
+    glb = {kname: jit_kernel(kernel, cache=cache, boundscheck=boundscheck),
+           "jac": None if jac is None else jit_kernel(jac, cache=cache, boundscheck=boundscheck),
+           "CACHE": cache, "BOUNDSCHECK": boundscheck}
     consts = _tableau_globals(tableau)
     glb.update(consts)
     f = _py_func(kernel)
     label = "".join(ch if ch.isalnum() else "_" for ch in f"{f.__module__}_{f.__qualname__}")
     method = "base" if tableau is None else tableau.name
+    if boundscheck:
+        method += "_checked"
     if not cache:
         mod = types.ModuleType(f"_neurodyn_loops_{kind}_{method}_{label}")
         mod.__dict__.update(glb)
@@ -207,7 +269,7 @@ def _build(kind, kernel, jac, tableau):
     helpers = "\0".join(path.read_text() for path in _TEMPLATE_HELPERS)
     for part in (template, helpers, src_k, src_j, _py_func(kernel).__module__, f.__qualname__,
                  "" if jac is None else _py_func(jac).__qualname__, numba.__version__,
-                 sys.version, method, repr(sorted(_KERNEL_JIT.items()))):
+                 sys.version, method, repr(sorted(_KERNEL_JIT.items())), repr(boundscheck)):
         h.update(part.encode())
         h.update(b"\0")
     for name in sorted(consts):

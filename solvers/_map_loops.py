@@ -1,7 +1,8 @@
 # Compiled iteration of ONE discrete-time map kernel.
 #
 # A template, like _ode_loops.py: solvers._codegen writes a copy per kernel into the code cache
-# and imports it with the globals `step`, `jac` and `CACHE` injected.
+# and imports it with the globals `step`, `jac`, `CACHE` and `BOUNDSCHECK` injected. No slice
+# assignment: see _ode_loops.py.
 import math
 
 import numba
@@ -14,64 +15,89 @@ from solvers._variational import gram_schmidt
 step = globals().get("step")
 jac = globals().get("jac")
 CACHE = globals().get("CACHE", False)
+BOUNDSCHECK = globals().get("BOUNDSCHECK", False)
 
 SUCCESS = 0
 NON_FINITE = -3
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def eval_step(k, x, p):
     out = np.empty_like(x)
     step(k, x, p, out)
     return out
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def eval_jac(k, x, p):
     J = np.zeros((x.size, x.size))
     jac(k, x, p, J)
     return J
 
 
-@numba.njit(cache=CACHE, nogil=True)
-def iterate_loop(x0, k0, n_steps, transient, every, p):
-    """Iterate n_steps times after `transient` unsaved ones, saving every `every`-th state.
+# Resumable like the ODE loops (see _ode_loops.py): si holds SI_STATUS, SI_K (index of the
+# current state), SI_DONE (iterations done, transient included), SI_NOUT (rows written); the
+# state x and the output rows are the caller's. Each call does at most `budget` iterations.
+RUNNING = 1
+SI_STATUS = 0
+SI_K = 1
+SI_DONE = 2
+SI_NOUT = 3
 
-    Returns (status, k, x, n_out, out_k, out_x): k is the index of the last state reached.
-    """
-    n = x0.size
-    x = x0.copy()
+
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
+def iterate_loop(x, si, n_steps, transient, every, p, out_k, out_x, budget):
+    """Iterate n_steps times after `transient` unsaved ones, saving the state after the
+    transient and every `every`-th state after it. Returns the status (also in si)."""
+    n = x.size
     xn = np.empty(n)
-    k = k0
-    for _ in range(transient):
+    k = si[SI_K]
+    done = si[SI_DONE]
+    n_out = si[SI_NOUT]
+    total = transient + n_steps
+    status = SUCCESS
+    if done == transient and n_out == 0:
+        out_k[0] = k
+        for i in range(n):
+            out_x[0, i] = x[i]
+        n_out = 1
+        si[SI_NOUT] = 1
+    taken = 0
+    while done < total:
+        if taken >= budget:
+            status = RUNNING
+            break
+        taken += 1
         step(k, x, p, xn)
+        finite = True
         for i in range(n):
             if not math.isfinite(xn[i]):
-                return NON_FINITE, k, x, 0, np.empty(0, np.int64), np.empty((0, n))
-            x[i] = xn[i]
-        k += 1
-    m = n_steps // every + 1
-    out_k = np.empty(m, np.int64)
-    out_x = np.empty((m, n))
-    out_k[0] = k
-    out_x[0, :] = x
-    n_out = 1
-    for j in range(1, n_steps + 1):
-        step(k, x, p, xn)
-        for i in range(n):
-            if not math.isfinite(xn[i]):
-                return NON_FINITE, k, x, n_out, out_k, out_x
+                finite = False
+        if not finite:
+            status = NON_FINITE
+            break
         for i in range(n):
             x[i] = xn[i]
         k += 1
-        if j % every == 0:
+        done += 1
+        if done == transient and n_out == 0:
+            out_k[0] = k
+            for i in range(n):
+                out_x[0, i] = x[i]
+            n_out = 1
+        elif done > transient and (done - transient) % every == 0:
             out_k[n_out] = k
-            out_x[n_out, :] = x
+            for i in range(n):
+                out_x[n_out, i] = x[i]
             n_out += 1
-    return SUCCESS, k, x, n_out, out_k, out_x
+        si[SI_K] = k
+        si[SI_DONE] = done
+        si[SI_NOUT] = n_out
+    si[SI_STATUS] = status
+    return status
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def _tangent_jac(k, x, V, p, J, xp, fp, fm, W):
     # W = J(k, x) @ V
     n = x.size
@@ -87,7 +113,7 @@ def _tangent_jac(k, x, V, p, J, xp, fp, fm, W):
             W[i, c] = acc
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def _tangent_fd(k, x, V, p, J, xp, fp, fm, W):
     # Without a Jacobian kernel: W[:, c] = (F(x + h v) - F(x - h v)) / 2h, v = V[:, c]
     # (2 extra map evaluations per column).
@@ -114,7 +140,7 @@ _HAS_JAC = jac is not None
 _tangent = _tangent_jac if _HAS_JAC else _tangent_fd
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def map_variational(x0, k0, Q0, n_steps, p):
     """Iterate x and its n x k tangent matrix V (V <- J(k, x) V), re-orthonormalising V by
     Gram-Schmidt after every step (Benettin's method) and accumulating log R_ii.

@@ -1,11 +1,14 @@
-# Compiled integration loops for ONE right-hand-side kernel.
+# Compiled integration loops for ONE right-hand-side kernel and ONE method.
 #
-# This file is a template: solvers._codegen reads it as text, writes a copy per kernel into the
-# neurodyn code cache and imports that copy with the globals `rhs`, `jac` and `CACHE` injected.
-# Numba's on-disk cache is only hit when a module-level function reaches its kernel as a global
-# of a real file (a kernel passed as an argument or captured in a closure is recompiled in every
-# process), hence one generated module per kernel. The tableau is a runtime argument, so each
-# loop here is compiled once per kernel and serves every method of its family.
+# This file is a template: solvers._codegen reads it as text, writes a copy per (kernel, method)
+# into the neurodyn code cache and imports that copy with the globals `rhs`, `jac`, `CACHE`,
+# `BOUNDSCHECK` and the method's tableau (TA, TC, TB, TE, TP) injected. Numba's on-disk cache
+# is only hit when a module-level function reaches its kernel as a global of a real file (a
+# kernel passed as an argument or captured in a closure is recompiled in every process), hence
+# one generated module per kernel.
+#
+# No slice assignment (`out[k, :] = y`) anywhere: Numba 0.68 compiles a shape-checking error
+# path with string formatting for each, which cost 4 s of a 9 s cold first solve (measured).
 #
 # Kernels trust their inputs: solvers.integrate validates shapes and values before calling.
 import math
@@ -20,6 +23,8 @@ from solvers._variational import gram_schmidt
 rhs = globals().get("rhs")
 jac = globals().get("jac")
 CACHE = globals().get("CACHE", False)
+# solve(..., debug=True): every array access of the loops and of the inlined kernels checked.
+BOUNDSCHECK = globals().get("BOUNDSCHECK", False)
 # The method's tableau, injected as constants (see solvers._codegen.loops_for).
 TA = globals().get("TA")
 TC = globals().get("TC")
@@ -35,14 +40,14 @@ NON_FINITE = -3
 _EPS = np.finfo(np.float64).eps
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def eval_rhs(t, y, p):
     out = np.empty_like(y)
     rhs(t, y, p, out)
     return out
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def eval_jac(t, y, p):
     J = np.zeros((y.size, y.size))
     jac(t, y, p, J)
@@ -52,17 +57,28 @@ def eval_jac(t, y, p):
 # For SciPy's implicit solvers, which call the RHS once per evaluation from Python: the output
 # is allocated by NumPy, not returned from compiled code (Numba-allocated arrays made W7's
 # Radau and BDF runs 4 % slower than SciPy with a NumPy RHS; filled NumPy arrays are at par).
-@numba.njit(cache=CACHE)
+@numba.njit(cache=CACHE, boundscheck=BOUNDSCHECK)
 def rhs_into(p, t, y, out):
+    """out = f(t, y); returns whether every entry is finite (checked here, in compiled code:
+    a NumPy check per call cost a third of W7's LSODA time)."""
     rhs(t, y, p, out)
+    for i in range(out.size):
+        if not math.isfinite(out[i]):
+            return False
+    return True
 
 
-@numba.njit(cache=CACHE)
+@numba.njit(cache=CACHE, boundscheck=BOUNDSCHECK)
 def jac_into(p, t, y, J):
     jac(t, y, p, J)
+    for i in range(J.shape[0]):
+        for j in range(J.shape[1]):
+            if not math.isfinite(J[i, j]):
+                return False
+    return True
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, inline="always")
 def _scaled_rms(v, y, atol, rtol):
     acc = 0.0
     for i in range(v.size):
@@ -71,111 +87,170 @@ def _scaled_rms(v, y, atol, rtol):
     return math.sqrt(acc / v.size)
 
 
-@numba.njit(cache=CACHE, nogil=True)
-def _first_step(t0, y0, f0, t1, rtol, atol, p, order, hmax, ytmp, ftmp):
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, inline="always")
+def _first_step_trial(t0, y0, f0, t1, rtol, atol, ytmp):
     # Hairer, Norsett & Wanner, Solving ODEs I, II.4: size h so that the first step's
     # local error of an explicit Euler step is about 0.01 in the scaled norm, then correct for
-    # the method's order. Costs one evaluation.
+    # the method's order (in _first_step_size). Returns the trial step h0 and leaves the
+    # Euler point y0 + h0 f0 in ytmp; the caller evaluates f there (one evaluation).
     d0 = _scaled_rms(y0, y0, atol, rtol)
     d1 = _scaled_rms(f0, y0, atol, rtol)
     if d0 < 1e-5 or d1 < 1e-5:
         h0 = 1e-6
     else:
         h0 = 0.01 * d0 / d1
-    h0 = min(h0, t1 - t0)
+    if h0 > t1 - t0:
+        h0 = t1 - t0
     for i in range(y0.size):
         ytmp[i] = y0[i] + h0 * f0[i]
-    rhs(t0 + h0, ytmp, p, ftmp)
+    return h0
+
+
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, inline="always")
+def _first_step_size(t0, y0, f0, f_trial, h0, t1, rtol, atol, order, hmax):
+    d1 = _scaled_rms(f0, y0, atol, rtol)
     for i in range(y0.size):
-        ftmp[i] = ftmp[i] - f0[i]
-    d2 = _scaled_rms(ftmp, y0, atol, rtol) / h0
+        f_trial[i] = f_trial[i] - f0[i]
+    d2 = _scaled_rms(f_trial, y0, atol, rtol) / h0
     if not (d2 < np.inf):
         return h0 * 1e-3
-    if max(d1, d2) <= 1e-15:
-        h1 = max(1e-6, h0 * 1e-3)
+    # Conditional expressions, not min/max: each builtin overload Numba types afresh in a
+    # cold process (0.2 s for a handful, measured).
+    dmax = d1 if d1 > d2 else d2
+    if dmax <= 1e-15:
+        h1 = h0 * 1e-3 if h0 * 1e-3 > 1e-6 else 1e-6
     else:
-        h1 = (0.01 / max(d1, d2)) ** (1.0 / (order + 1))
-    return min(100.0 * h0, h1, t1 - t0, hmax)
+        h1 = (0.01 / dmax) ** (1.0 / (order + 1))
+    h = 100.0 * h0
+    if h1 < h:
+        h = h1
+    if t1 - t0 < h:
+        h = t1 - t0
+    if hmax < h:
+        h = hmax
+    return h
 
 
-@numba.njit(cache=CACHE, nogil=True)
-def _start_output(t0, y0, t_eval, use_t_eval, capacity):
-    """Output buffers holding the initial state: at each t_eval <= t0, or as the first row of
-    `capacity` rows when every step is saved. Returns (out_t, out_y, n_out)."""
-    n = y0.size
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, inline="always")
+def _initial_rows(t, y, t_eval, use_t_eval, out_t, out_y):
+    # The output rows known before any evaluation (t_eval entries at t0, or the first row);
+    # written first, so a kernel that fails on its first call still returns them.
+    n_out = 0
     if use_t_eval:
-        out_t = t_eval.copy()
-        out_y = np.empty((t_eval.size, n))
-        n_out = 0
-        while n_out < t_eval.size and t_eval[n_out] <= t0:
-            out_y[n_out, :] = y0
+        while n_out < t_eval.size and t_eval[n_out] <= t:
+            for i in range(y.size):
+                out_y[n_out, i] = y[i]
             n_out += 1
-        return out_t, out_y, n_out
-    out_t = np.empty(capacity)
-    out_y = np.empty((capacity, n))
-    out_t[0] = t0
-    out_y[0, :] = y0
-    return out_t, out_y, 1
+    else:
+        out_t[0] = t
+        for i in range(y.size):
+            out_y[0, i] = y[i]
+        n_out = 1
+    return n_out
 
 
-@numba.njit(cache=CACHE, nogil=True)
-def rk_adaptive(t0, t1, y0, t_eval, use_t_eval, rtol, atol, h, hmax, max_steps, p,
-                error_order, safety, facmin, facmax, beta):
+# The integration loops are resumable: every piece of state that survives a step (t, h, the
+# controller's memory, counters, the FSAL stage, the output written so far) lives in arrays the
+# caller owns, and each call advances at most `budget` steps. That is how a run returns to
+# Python every ~0.1 s (interruption, progress) and how a kernel that raises loses nothing: the
+# arrays hold the last accepted step. State is written back after every step, never mid-step.
+#
+# sf (float64): SF_T t, SF_H h, SF_ERR the previous accepted error (PI controller)
+# si (int64):   SI_STATUS, SI_NOUT rows of output written, SI_NFEV, SI_NACC, SI_NREJ,
+#               SI_FLAGS (bit 0: last step rejected, bit 1: last error non-finite),
+#               SI_STARTED (0 until f(t0, y0) and the first step size are known)
+RUNNING = 1      # the step budget of this call is spent; call again
+NEED_SPACE = 2   # the every-step output buffer is full; grow it and call again
+SF_T = 0
+SF_H = 1
+SF_ERR = 2
+SI_STATUS = 0
+SI_NOUT = 1
+SI_NFEV = 2
+SI_NACC = 3
+SI_NREJ = 4
+SI_FLAGS = 5
+SI_STARTED = 6
+
+
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
+def rk_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, error_order, safety,
+                facmin, facmax, beta, sf, si, y, K, W, out_t, out_y, budget):
     """Embedded FSAL Runge-Kutta pair with PI step control and dense output at t_eval.
 
-    Returns (status, t, y, h, n_out, out_t, out_y, nfev, naccepted, nrejected).
+    Advances the run held in (sf, si, y, K, out_t, out_y) by at most `budget` steps; K[0]
+    holds f(t, y); W (D + 3 rows of n) is scratch: the dense-output coefficients, y_new, the
+    stage input and the error vector (allocated by the caller: np.empty in compiled code cost
+    0.25 s of cold compilation). Returns the status (also left in si): RUNNING or NEED_SPACE
+    to be called again, else final (SUCCESS or negative).
+
+    The kernel is called from ONE place: f(t0, y0), the first-step heuristic's trial
+    evaluation and the stages all go through it (`phase` says which). Numba inlines the kernel
+    at every call site, and each copy is optimised by LLVM anew: three sites cost 1.3 s of a
+    4.8 s cold first W1 solve (measured).
     """
     A = TA
     C = TC
     E = TE
     P = TP
-    n = y0.size
+    n = y.size
     S = C.size
     D = P.shape[1]
-    K = np.empty((S, n))
-    Q = np.empty((D, n))
-    y = y0.copy()
-    ynew = np.empty(n)
-    ytmp = np.empty(n)
-    errv = np.empty(n)
-    out_t, out_y, n_out = _start_output(t0, y0, t_eval, use_t_eval, 64)
+    Q = W
+    ynew = W[D]
+    ytmp = W[D + 1]
+    errv = W[D + 2]
     m = out_t.size
-    t = t0
-
-    rhs(t, y, p, K[0])
-    nfev = 1
-    for i in range(n):
-        if not math.isfinite(K[0, i]):
-            return NON_FINITE, t, y, h, n_out, out_t, out_y, nfev, 0, 0
-    if h <= 0.0:
-        h = _first_step(t0, y0, K[0], t1, rtol, atol, p, error_order, hmax, ytmp, ynew)
-        nfev += 1
+    t = sf[SF_T]
+    h = sf[SF_H]
+    err_old = sf[SF_ERR]
+    n_out = si[SI_NOUT]
+    nfev = si[SI_NFEV]
+    nacc = si[SI_NACC]
+    nrej = si[SI_NREJ]
+    rejected_last = (si[SI_FLAGS] & 1) != 0
+    last_nonfinite = (si[SI_FLAGS] & 2) != 0
+    # phase 0: f(t0, y0) is needed; 1: the first-step trial evaluation; 2: stepping
+    phase = si[SI_STARTED]
+    if phase == 0:
+        n_out = _initial_rows(t, y, t_eval, use_t_eval, out_t, out_y)
+        si[SI_NOUT] = n_out
 
     # PI controller (Gustafsson; Hairer's DOPRI5 constants): alpha from the error order,
     # beta weighs the previous accepted error to damp oscillating step sizes.
     alpha = 1.0 / (error_order + 1) - 0.75 * beta
-    err_old = 1e-4
-    rejected_last = False
-    last_nonfinite = False
-    nacc = 0
-    nrej = 0
     status = SUCCESS
-    while t < t1:
-        if nacc + nrej >= max_steps:
-            status = MAX_STEPS
-            break
-        if h > hmax:
-            h = hmax
-        last = False
-        if t + 1.01 * h >= t1:
-            h = t1 - t
-            last = True
-        if h <= 10.0 * _EPS * max(abs(t), 1e-300):
-            status = NON_FINITE if last_nonfinite else STEP_UNDERFLOW
-            break
-        # Stage sums run over i innermost (contiguous, vectorisable) and skip the tableau's
-        # zeros: for large n these loops are the only work beside the kernel.
-        for s in range(1, S):
+    taken = 0
+    h0 = 0.0
+    last = False
+    s = 1  # the stage evaluated next
+    while True:
+        if phase == 2:
+            if s == 1:
+                # A new step: stop here if the run is over or this call's share is done.
+                if not t < t1:
+                    break
+                if nacc + nrej >= max_steps:
+                    status = MAX_STEPS
+                    break
+                if taken >= budget:
+                    status = RUNNING
+                    break
+                if not use_t_eval and n_out == m:
+                    status = NEED_SPACE
+                    break
+                taken += 1
+                if h > hmax:
+                    h = hmax
+                last = False
+                if t + 1.01 * h >= t1:
+                    h = t1 - t
+                    last = True
+                if h <= 10.0 * _EPS * (abs(t) if abs(t) > 1e-300 else 1e-300):
+                    status = NON_FINITE if last_nonfinite else STEP_UNDERFLOW
+                    break
+            # Stage sums run over i innermost (contiguous, vectorisable) and skip the
+            # tableau's zeros: for large n these loops are the only work beside the kernel.
             dst = ytmp if s < S - 1 else ynew
             for i in range(n):
                 dst[i] = 0.0
@@ -186,18 +261,52 @@ def rk_adaptive(t0, t1, y0, t_eval, use_t_eval, rtol, atol, h, hmax, max_steps, 
                         dst[i] += a * K[j, i]
             for i in range(n):
                 dst[i] = y[i] + h * dst[i]
-            rhs(t + C[s] * h, dst, p, K[s])
-        nfev += S - 1
+            tc = t + C[s] * h
+            src = dst
+            res = K[s]
+        elif phase == 0:
+            tc = t
+            src = y
+            res = K[0]
+        else:
+            h0 = _first_step_trial(t, y, K[0], t1, rtol, atol, ytmp)
+            tc = t + h0
+            src = ytmp
+            res = errv
+        rhs(tc, src, p, res)
+        nfev += 1
+        if phase == 0:
+            si[SI_NFEV] = nfev
+            for i in range(n):
+                if not math.isfinite(K[0, i]):
+                    si[SI_STATUS] = NON_FINITE
+                    return NON_FINITE
+            phase = 1 if h <= 0.0 else 2
+            si[SI_STARTED] = phase
+            continue
+        if phase == 1:
+            h = _first_step_size(t, y, K[0], errv, h0, t1, rtol, atol, error_order, hmax)
+            phase = 2
+            sf[SF_H] = h
+            si[SI_NFEV] = nfev
+            si[SI_STARTED] = 2
+            continue
+        if s < S - 1:
+            s += 1
+            continue
+        s = 1
         for i in range(n):
             errv[i] = 0.0
-        for s in range(S):
-            e = E[s]
+        for q in range(S):
+            e = E[q]
             if e != 0.0:
                 for i in range(n):
-                    errv[i] += e * K[s, i]
+                    errv[i] += e * K[q, i]
         errsum = 0.0
         for i in range(n):
-            r = h * errv[i] / (atol[i] + rtol * max(abs(y[i]), abs(ynew[i])))
+            ya = abs(y[i])
+            yb = abs(ynew[i])
+            r = h * errv[i] / (atol[i] + rtol * (ya if ya > yb else yb))
             errsum += r * r
         err = math.sqrt(errsum / n)
         if not (err < np.inf):
@@ -207,29 +316,24 @@ def rk_adaptive(t0, t1, y0, t_eval, use_t_eval, rtol, atol, h, hmax, max_steps, 
             rejected_last = True
             nrej += 1
             h *= facmin
-            continue
-        last_nonfinite = False
-        if err <= 1.0:
+        elif err <= 1.0:
+            last_nonfinite = False
             t_new = t1 if last else t + h
             if use_t_eval and n_out < m and t_eval[n_out] <= t_new:
-                # Q[d] = h Σ_s P[s, d] k_s, then y(θ) = y + Σ_d θ^(d+1) Q[d] by Horner.
+                # Q[d] = h sum_s P[s, d] k_s, then y(theta) = y + sum_d theta^(d+1) Q[d].
                 for d in range(D):
                     for i in range(n):
                         Q[d, i] = 0.0
-                    for s in range(S):
-                        c = P[s, d]
+                    for q in range(S):
+                        c = P[q, d]
                         if c != 0.0:
                             c *= h
                             for i in range(n):
-                                Q[d, i] += c * K[s, i]
+                                Q[d, i] += c * K[q, i]
                 while n_out < m and t_eval[n_out] <= t_new:
                     if t_eval[n_out] == t_new:
-                        out_y[n_out, :] = ynew
-                    elif D == 4:
-                        th = (t_eval[n_out] - t) / h
                         for i in range(n):
-                            out_y[n_out, i] = y[i] + th * (Q[0, i] + th * (
-                                Q[1, i] + th * (Q[2, i] + th * Q[3, i])))
+                            out_y[n_out, i] = ynew[i]
                     else:
                         th = (t_eval[n_out] - t) / h
                         for i in range(n):
@@ -244,93 +348,140 @@ def rk_adaptive(t0, t1, y0, t_eval, use_t_eval, rtol, atol, h, hmax, max_steps, 
                 K[0, i] = K[S - 1, i]
             nacc += 1
             if not use_t_eval:
-                if n_out == out_t.size:
-                    grown_t = np.empty(2 * n_out)
-                    grown_t[:n_out] = out_t
-                    grown_y = np.empty((2 * n_out, n))
-                    grown_y[:n_out, :] = out_y
-                    out_t = grown_t
-                    out_y = grown_y
                 out_t[n_out] = t
-                out_y[n_out, :] = y
+                for i in range(n):
+                    out_y[n_out, i] = y[i]
                 n_out += 1
             if err == 0.0:
                 fac = facmax
             else:
                 fac = safety * err ** (-alpha) * err_old ** beta
-                fac = min(facmax, max(facmin, fac))
-            if rejected_last:
-                fac = min(fac, 1.0)
-            err_old = max(err, 1e-4)
+                if fac < facmin:
+                    fac = facmin
+                if fac > facmax:
+                    fac = facmax
+            if rejected_last and fac > 1.0:
+                fac = 1.0
+            err_old = err if err > 1e-4 else 1e-4
             h *= fac
             rejected_last = False
         else:
+            last_nonfinite = False
             nrej += 1
-            h *= max(facmin, safety * err ** (-1.0 / (error_order + 1)))
+            fac = safety * err ** (-1.0 / (error_order + 1))
+            h *= fac if fac > facmin else facmin
             rejected_last = True
-    return status, t, y, h, n_out, out_t, out_y, nfev, nacc, nrej
+        # Written back after every step, so an exception in the next one loses nothing.
+        sf[SF_T] = t
+        sf[SF_H] = h
+        sf[SF_ERR] = err_old
+        si[SI_NOUT] = n_out
+        si[SI_NFEV] = nfev
+        si[SI_NACC] = nacc
+        si[SI_NREJ] = nrej
+        si[SI_FLAGS] = (1 if rejected_last else 0) + (2 if last_nonfinite else 0)
+    sf[SF_H] = h
+    si[SI_NFEV] = nfev
+    si[SI_STATUS] = status
+    return status
 
 
-@numba.njit(cache=CACHE, nogil=True)
-def rk_fixed(t0, t1, y0, dt, n_steps, t_eval, use_t_eval, max_steps, p):
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
+def rk_fixed(t0, t1, dt, n_steps, t_eval, use_t_eval, p, sf, si, y, K, W, out_t, out_y,
+             budget):
     """Explicit Runge-Kutta with a fixed step dt (the last step ends exactly at t1).
 
     Output at t_eval by cubic Hermite interpolation between steps (f at both ends is the
-    stage-1 evaluation of the neighbouring steps, so it costs nothing).
-    Returns (status, t, y, n_out, out_t, out_y, nfev, nsteps).
+    stage-1 evaluation of the neighbouring steps, so it costs nothing). Resumable like
+    rk_adaptive: si[SI_NACC] counts the steps taken, K[0] holds f(t, y); W (3 rows of n) is
+    scratch; out_t/out_y have a row for every step when use_t_eval is False. Runs until step
+    n_steps (or the budget). One kernel call site, as in rk_adaptive.
     """
     A = TA
     C = TC
     B = TB
-    n = y0.size
+    n = y.size
     S = C.size
-    K = np.empty((S, n))
-    y = y0.copy()
-    ynew = np.empty(n)
-    ytmp = np.empty(n)
-    f_new = np.empty(n)
-    steps = min(n_steps, max_steps)
-    out_t, out_y, n_out = _start_output(t0, y0, t_eval, use_t_eval, steps + 1)
+    ynew = W[0]
+    ytmp = W[1]
+    f_new = W[2]
     m = out_t.size
-    t = t0
-    rhs(t, y, p, K[0])
-    nfev = 1
+    t = sf[SF_T]
+    n_out = si[SI_NOUT]
+    nfev = si[SI_NFEV]
+    k = si[SI_NACC]
+    phase = si[SI_STARTED]  # 0: f(t0, y0) is needed; 1: stepping
+    if phase == 0:
+        n_out = _initial_rows(t, y, t_eval, use_t_eval, out_t, out_y)
+        si[SI_NOUT] = n_out
     status = SUCCESS
-    for i in range(n):
-        if not math.isfinite(K[0, i]):
-            return NON_FINITE, t, y, n_out, out_t, out_y, nfev, 0
-    k = 0
-    while k < steps:
-        t_new = t1 if k == n_steps - 1 else t0 + (k + 1) * dt
-        h = t_new - t
-        for s in range(1, S):
-            for i in range(n):
-                acc = 0.0
-                for j in range(s):
-                    acc += A[s, j] * K[j, i]
-                ytmp[i] = y[i] + h * acc
-            rhs(t + C[s] * h, ytmp, p, K[s])
-        finite = True
-        for i in range(n):
-            acc = 0.0
-            for s in range(S):
-                acc += B[s] * K[s, i]
-            ynew[i] = y[i] + h * acc
-            if not math.isfinite(ynew[i]):
-                finite = False
-        nfev += S - 1
-        if not finite:
-            status = NON_FINITE
-            break
-        rhs(t_new, ynew, p, f_new)
+    taken = 0
+    s = 1  # the stage evaluated next; s == S: f at the end of the step
+    t_new = t
+    h = 0.0
+    while True:
+        if phase == 0:
+            tc = t
+            src = y
+            res = K[0]
+        else:
+            if s == 1:
+                if not k < n_steps:
+                    break
+                if taken >= budget:
+                    status = RUNNING
+                    break
+                taken += 1
+                t_new = t1 if k == n_steps - 1 else t0 + (k + 1) * dt
+                h = t_new - t
+            if s < S:
+                for i in range(n):
+                    acc = 0.0
+                    for j in range(s):
+                        acc += A[s, j] * K[j, i]
+                    ytmp[i] = y[i] + h * acc
+                tc = t + C[s] * h
+                src = ytmp
+                res = K[s]
+            else:
+                finite = True
+                for i in range(n):
+                    acc = 0.0
+                    for q in range(S):
+                        acc += B[q] * K[q, i]
+                    ynew[i] = y[i] + h * acc
+                    if not math.isfinite(ynew[i]):
+                        finite = False
+                if not finite:
+                    status = NON_FINITE
+                    break
+                tc = t_new
+                src = ynew
+                res = f_new
+        rhs(tc, src, p, res)
         nfev += 1
+        if phase == 0:
+            si[SI_NFEV] = nfev
+            for i in range(n):
+                if not math.isfinite(K[0, i]):
+                    si[SI_STATUS] = NON_FINITE
+                    return NON_FINITE
+            phase = 1
+            si[SI_STARTED] = 1
+            continue
+        if s < S:
+            s += 1
+            continue
+        s = 1
+        finite = True
         for i in range(n):
             if not math.isfinite(f_new[i]):
                 finite = False
         if use_t_eval:
             while n_out < m and t_eval[n_out] <= t_new:
                 if t_eval[n_out] == t_new:
-                    out_y[n_out, :] = ynew
+                    for i in range(n):
+                        out_y[n_out, i] = ynew[i]
                 else:
                     th = (t_eval[n_out] - t) / h
                     h00 = (1.0 + 2.0 * th) * (1.0 - th) ** 2
@@ -343,22 +494,27 @@ def rk_fixed(t0, t1, y0, dt, n_steps, t_eval, use_t_eval, max_steps, p):
                 n_out += 1
         else:
             out_t[n_out] = t_new
-            out_y[n_out, :] = ynew
+            for i in range(n):
+                out_y[n_out, i] = ynew[i]
             n_out += 1
         t = t_new
         for i in range(n):
             y[i] = ynew[i]
             K[0, i] = f_new[i]
         k += 1
+        sf[SF_T] = t
+        si[SI_NOUT] = n_out
+        si[SI_NFEV] = nfev
+        si[SI_NACC] = k
         if not finite:
             status = NON_FINITE
             break
-    if status == SUCCESS and k < n_steps:
-        status = MAX_STEPS
-    return status, t, y, n_out, out_t, out_y, nfev, k
+    si[SI_NFEV] = nfev
+    si[SI_STATUS] = status
+    return status
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def _tangent_jac(t, y, V, p, J, yp, fp, fm, out):
     # out = J(t, y) @ V, the variational equation's right-hand side for the n x k tangents V.
     n = y.size
@@ -377,7 +533,7 @@ def _tangent_jac(t, y, V, p, J, yp, fp, fm, out):
                     out[i, c] += a * V[j, c]
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def _tangent_fd(t, y, V, p, J, yp, fp, fm, out):
     # Without a Jacobian kernel: out[:, c] = (f(y + h v) - f(y - h v)) / 2h with v = V[:, c],
     # the directional derivative J v without forming J (2k extra RHS evaluations per stage).
@@ -412,7 +568,7 @@ _HAS_JAC = jac is not None
 _tangent = _tangent_jac if _HAS_JAC else _tangent_fd
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def rk4_variational(t0, y0, Q0, dt, n_steps, renorm_every, p):
     """Classical RK4 on the state y and its n x k tangent matrix V (dV/dt = J(t, y) V).
 
@@ -494,11 +650,13 @@ def rk4_variational(t0, y0, Q0, dt, n_steps, renorm_every, p):
         if k > 0 and ((s + 1) % renorm_every == 0) and renorm_every <= n_steps:
             gram_schmidt(V, logsum)
             hist_t[n_hist] = t
-            hist_l[n_hist, :] = logsum
+            for c in range(k):
+                hist_l[n_hist, c] = logsum[c]
             n_hist += 1
     if k > 0 and renorm_every <= n_steps and n_steps % renorm_every != 0:
         gram_schmidt(V, logsum)
         hist_t[n_hist] = t
-        hist_l[n_hist, :] = logsum
+        for c in range(k):
+            hist_l[n_hist, c] = logsum[c]
         n_hist += 1
     return SUCCESS, t, y, V, logsum, hist_t, hist_l, n_hist

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Solution", "STATUS_MESSAGES"]
+__all__ = ["Solution", "STATUS_MESSAGES", "Interrupted"]
 
 # Status codes shared by every method. Negative = the run stopped early; what it computed
 # up to that point is still in ``t`` and ``y``.
@@ -12,6 +12,9 @@ MAX_STEPS = -1
 STEP_UNDERFLOW = -2
 NON_FINITE = -3
 FAILED = -4
+OUT_OF_DOMAIN = -5   # the state left the model's domain (circuits.drive: a memristor's x in [0, 1])
+KERNEL_ERROR = -6    # a kernel raised; the exception is Solution.exception
+INTERRUPTED = -7     # KeyboardInterrupt (Ctrl-C); raised as solvers.Interrupted carrying it
 
 STATUS_MESSAGES = {
     SUCCESS: "The solver successfully reached the end of the integration interval.",
@@ -21,7 +24,25 @@ STATUS_MESSAGES = {
     NON_FINITE: "Non-finite state (NaN or inf) met at t = {t:.17g}: the solution blew up or "
     "the right-hand side returned a non-finite value; trajectory kept up to the last finite state.",
     FAILED: "{detail}",
+    KERNEL_ERROR: "{detail}",
+    INTERRUPTED: "Interrupted (KeyboardInterrupt) at t = {t:.17g}; trajectory kept up to there.",
 }
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: a ``KeyboardInterrupt`` that carries what was computed.
+
+    ``solution`` is the partial :class:`Solution` (status ``-7``), up to the last step taken
+    before the interruption. Scripts that do not catch it stop as on any Ctrl-C.
+
+    >>> err = Interrupted(Solution(np.zeros(1), np.zeros((1, 1)), -7, "stopped"))
+    >>> isinstance(err, KeyboardInterrupt), err.solution.status
+    (True, -7)
+    """
+
+    def __init__(self, solution):
+        super().__init__(solution.message)
+        self.solution = solution
 
 
 class Solution:
@@ -36,7 +57,9 @@ class Solution:
     success : bool
         ``status == 0``.
     status : int
-        0 success; -1 step limit; -2 step-size underflow; -3 non-finite state; -4 other failure.
+        0 success; -1 step limit; -2 step-size underflow (or a step that no longer advances
+        t); -3 non-finite state; -4 other failure of a SciPy solver; -5 the state left the
+        model's domain; -6 a kernel raised (see ``exception``); -7 interrupted (Ctrl-C).
     message : str
         What happened and, on failure, at which time.
     t_final : float
@@ -47,6 +70,8 @@ class Solution:
         Right-hand-side and Jacobian evaluations, LU decompositions, steps attempted,
         accepted and rejected.
     method : str
+    exception : BaseException or None
+        With status -6: the exception the kernel raised (its traceback included).
 
     Example
     -------
@@ -56,10 +81,10 @@ class Solution:
     """
 
     __slots__ = ("t", "y", "status", "message", "t_final", "y_final", "nfev", "njev",
-                 "nlu", "nsteps", "naccepted", "nrejected", "method")
+                 "nlu", "nsteps", "naccepted", "nrejected", "method", "exception")
 
     def __init__(self, t, y, status, message, *, t_final=None, y_final=None, nfev=0, njev=0,
-                 nlu=0, nsteps=0, naccepted=0, nrejected=0, method=""):
+                 nlu=0, nsteps=0, naccepted=0, nrejected=0, method="", exception=None):
         self.t = t
         self.y = y
         self.status = int(status)
@@ -73,6 +98,7 @@ class Solution:
         self.naccepted = int(naccepted)
         self.nrejected = int(nrejected)
         self.method = method
+        self.exception = exception
 
     @property
     def success(self):

@@ -11,18 +11,35 @@ import numbers
 
 import numpy as np
 
-__all__ = ["ODESystem", "MapSystem", "normalize_params"]
+from ._checks import count
+
+__all__ = ["ODESystem", "MapSystem", "normalize_params", "match_params"]
+
+
+def _frozen(a):
+    """A read-only view of ``a``: the models' own arrays are read-only, and Numba types a
+    read-only array differently from a writeable one, so one layout for all keeps one compiled
+    specialisation whichever way the arrays reached us."""
+    if not a.flags.writeable:
+        return a
+    v = a.view()
+    v.flags.writeable = False
+    return v
 
 
 def normalize_params(params, *, owner="system"):
     """Return ``params`` as a tuple Numba types the same way on every call.
 
-    Arrays become C-contiguous (float64 unless integer or boolean), Python and NumPy scalars
-    become ``float`` or ``int``. A model that always builds its tuple from the same kinds of
-    values therefore always hits the same compiled specialisation.
+    Arrays become read-only C-contiguous float64 (int64 if integer, kept bool if boolean),
+    Python and NumPy scalars become ``float``, ``int`` or ``bool``. A model that always builds
+    its tuple from the same kinds of values therefore always hits the same compiled
+    specialisation, whether its arrays are its own (read-only), a user's (writeable) or came
+    back from a pickle. Kernels must treat ``p`` as read-only.
 
     >>> normalize_params((np.eye(2), 3, 0.5))[1:]
     (3, 0.5)
+    >>> normalize_params((np.zeros(2),))[0].flags.writeable
+    False
     """
     if not isinstance(params, tuple):
         if isinstance(params, list):
@@ -33,13 +50,14 @@ def normalize_params(params, *, owner="system"):
     for k, p in enumerate(params):
         if isinstance(p, np.ndarray):
             if p.dtype.kind in "iu":
-                out.append(np.ascontiguousarray(p, dtype=np.int64))
+                out.append(_frozen(np.ascontiguousarray(p, dtype=np.int64)))
             elif p.dtype.kind == "b":
-                out.append(np.ascontiguousarray(p))
+                out.append(_frozen(np.ascontiguousarray(p)))
             elif p.dtype.kind in "f":
-                out.append(np.ascontiguousarray(p, dtype=np.float64))
+                out.append(_frozen(np.ascontiguousarray(p, dtype=np.float64)))
             else:
-                raise TypeError(f"{owner}: params[{k}] has unsupported dtype {p.dtype}")
+                raise TypeError(f"{owner}: params[{k}] has unsupported dtype {p.dtype} (kernels "
+                                "take real, integer or boolean arrays)")
         elif isinstance(p, (bool, np.bool_)):
             out.append(bool(p))
         elif isinstance(p, numbers.Integral):
@@ -54,6 +72,60 @@ def normalize_params(params, *, owner="system"):
                 "numbers and tuples of them"
             )
     return tuple(out)
+
+
+def _kind(v):
+    if isinstance(v, np.ndarray):
+        return f"{v.dtype} array of shape {v.shape}"
+    if isinstance(v, tuple):
+        return f"tuple of {len(v)}"
+    return type(v).__name__
+
+
+def _match(ref, got, where):
+    if isinstance(ref, tuple):
+        if not isinstance(got, tuple) or len(got) != len(ref):
+            raise ValueError(f"{where} must be a tuple of {len(ref)} entries like the "
+                             f"system's, got {_kind(got)}")
+        return tuple(_match(r, g, f"{where}[{k}]") for k, (r, g) in enumerate(zip(ref, got)))
+    if isinstance(ref, np.ndarray):
+        if not isinstance(got, np.ndarray) or got.dtype != ref.dtype or got.shape != ref.shape:
+            raise ValueError(f"{where} must be a {ref.dtype} array of shape {ref.shape} like "
+                             f"the system's, got {_kind(got)}: params= takes parameters of the "
+                             "same layout (build another system for another size)")
+        return got
+    if isinstance(ref, bool):
+        if not isinstance(got, bool):
+            raise ValueError(f"{where} must be a bool like the system's, got {_kind(got)}")
+        return got
+    if isinstance(ref, int):
+        if not isinstance(got, int) or isinstance(got, bool):
+            raise ValueError(f"{where} must be an integer like the system's, got "
+                             f"{got!r} ({_kind(got)})")
+        return got
+    if isinstance(ref, float):
+        if isinstance(got, bool) or not isinstance(got, (int, float)):
+            raise ValueError(f"{where} must be a number like the system's, got {_kind(got)}")
+        return float(got)  # an int where the system has a float would be a new signature
+    return got  # pragma: no cover - normalize_params admits nothing else
+
+
+def match_params(reference, params, *, owner="system"):
+    """``params`` normalized and checked against the layout of the system's own ``reference``
+    params: same structure, array dtypes and shapes, scalar kinds (an int is taken for a float).
+
+    A params tuple of another layout (say, from a smaller network) would make the compiled
+    kernel read out of bounds, so it is refused, naming the first entry that differs.
+
+    >>> match_params((np.zeros(2), 1.0), (np.ones(2), 3))[1]
+    3.0
+    >>> match_params((np.zeros(2), 1.0), (np.ones(3), 3))
+    Traceback (most recent call last):
+    ...
+    ValueError: params[0] must be a float64 array of shape (2,) like the system's, got float64 array of shape (3,): params= takes parameters of the same layout (build another system for another size)
+    """
+    got = normalize_params(params, owner=owner)
+    return _match(reference, got, "params")
 
 
 def _check_kernel(fn, what):
@@ -98,10 +170,7 @@ class ODESystem:
         if rhs is None:
             raise TypeError("rhs is required")
         self.jac = _check_kernel(jac, "jac")
-        n = int(n_states)
-        if n != n_states or n < 1:
-            raise ValueError(f"n_states must be a positive integer, got {n_states!r}")
-        self.n_states = n
+        self.n_states = count("n_states", n_states, low=1)
         self.params = normalize_params(params, owner=name or getattr(rhs, "__name__", "system"))
         self.name = name or getattr(rhs, "__name__", "ODESystem")
 
@@ -146,10 +215,7 @@ class MapSystem:
         if step is None:
             raise TypeError("step is required")
         self.jac = _check_kernel(jac, "jac")
-        n = int(n_states)
-        if n != n_states or n < 1:
-            raise ValueError(f"n_states must be a positive integer, got {n_states!r}")
-        self.n_states = n
+        self.n_states = count("n_states", n_states, low=1)
         self.params = normalize_params(params, owner=name or getattr(step, "__name__", "map"))
         self.name = name or getattr(step, "__name__", "MapSystem")
 
