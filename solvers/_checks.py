@@ -181,6 +181,15 @@ def rng_from_seed(name, seed):
     return np.random.default_rng(seed)
 
 
+def _holds_bool(seq):
+    for v in seq:
+        if isinstance(v, (bool, np.bool_)):
+            return True
+        if isinstance(v, (list, tuple)) and _holds_bool(v):
+            return True
+    return False
+
+
 def real_array(name, value, *, shape=None, ndim=None, finite=True, per=None):
     """``value`` as a float64 ndarray, refusing booleans, strings, complex and objects, with the
     first non-finite entry named.
@@ -205,6 +214,9 @@ def real_array(name, value, *, shape=None, ndim=None, finite=True, per=None):
         raw = np.asarray(value)
     except (TypeError, ValueError) as err:
         raise InvalidTypeError(f"{name} must be an array of real numbers: {err}") from None
+    if raw.dtype.kind in "fiu" and isinstance(value, (list, tuple)) and _holds_bool(value):
+        # NumPy turns [1.0, True] into [1.0, 1.0]: a bool among numbers is junk all the same
+        raise InvalidTypeError(f"{name} must hold real numbers, got a bool among them")
     kind = raw.dtype.kind
     if kind == "c":
         raise InvalidTypeError(f"{name} must hold real numbers, got complex values (dtype "

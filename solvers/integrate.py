@@ -141,7 +141,7 @@ def _atol_vector(atol, n):
         a = np.array(real_array("atol", atol, shape=(n,)))
         k = int(np.argmin(a))
         if a[k] < 0:
-            raise ValueError(f"atol[{k}] = {a[k]!r}: atol must be >= 0")
+            raise ValueError(f"atol[{k}] = {float(a[k])!r}: atol must be >= 0")
         return a
     a = real_number("atol", atol if not isinstance(atol, np.ndarray) else atol[()],
                     nonnegative=True)
@@ -161,7 +161,8 @@ def _compile_error(system, err, kernel="rhs(t, y, p, dydt)"):
     brief = "\n".join(first[:12])
     return TypeError(
         f"the kernel of {_name(system)} could not be compiled by Numba. Kernels must be plain "
-        f"restricted Python (loops, math, array indexing) with the signature {kernel}; p is "
+        f"restricted Python (loops, math, array indexing; functions they call decorated with "
+        f"numba.njit) with the signature {kernel}; p is "
         f"the system's params tuple {tuple(type(v).__name__ for v in system.params)} (read-only "
         f"arrays and numbers); {_DEBUG_HINT}.\nNumba said:\n{brief}")
 
