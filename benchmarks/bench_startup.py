@@ -7,7 +7,7 @@ cache) in a FRESH Python process.
 Each child reports, with ``time.perf_counter()`` from its first line, the import time and the
 first-solve time; the parent also records the wall time of the whole process (interpreter
 start-up included). Repeated 3 times (new directories each time); medians are reported and
-checked against the bars warm < 2 s and cold < 15 s (import + first solve). A repetition during
+the first solve is checked against the bars cold <= 3 s and warm <= 0.3 s. A repetition during
 which other processes used the CPU is done again after waiting for an idle machine
 (``--retries``).
 
@@ -35,7 +35,8 @@ from benchmarks.common import (BUSY_CORES, ROOT, LoadMonitor, end, engine, fmt_t
 
 RETRIES = 2
 
-BARS = {"cold": 15.0, "warm": 2.0}
+# Issue 10's bars, on the first solve itself (the import is reported beside it).
+BARS = {"cold": 3.0, "warm": 0.3}
 
 # The child: everything a user's script does, timed from its first line.
 CHILD = r"""
@@ -138,16 +139,16 @@ def main():
 
     print(f"\nmedians of {reps} repetition(s):")
     print(f"  {'':5}  {'import':>9}  {'first solve':>11}  {'import+solve':>12}  "
-          f"{'process wall':>12}  bar (import+solve)")
+          f"{'process wall':>12}  bar (first solve)")
     summary = {}
     for state, rs in runs.items():
         med = {key: statistics.median(r[key] for r in rs)
                for key in ("import_s", "first_solve_s", "total_s", "process_wall_s")}
         summary[state] = med
-        ok = med["total_s"] < BARS[state]
+        ok = med["first_solve_s"] <= BARS[state]
         print(f"  {state:5}  {fmt_t(med['import_s']):>9}  {fmt_t(med['first_solve_s']):>11}  "
               f"{fmt_t(med['total_s']):>12}  {fmt_t(med['process_wall_s']):>12}  "
-              f"< {BARS[state]:g} s: {'met' if ok else 'NOT MET'}")
+              f"<= {BARS[state]:g} s: {'met' if ok else 'NOT MET'}")
     end(info, monitor)
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": info, "runs": runs,

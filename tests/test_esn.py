@@ -144,9 +144,9 @@ def test_graph_round_trip_and_edge_convention():
 
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="leak_rate"):
-        ESN(10, leak_rate=0.0)
+        ESN(10, seed=0, leak_rate=0.0)
     with pytest.raises(ValueError, match="topology"):
-        ESN(10, topology="ring")
+        ESN(10, seed=0, topology="ring")
     with pytest.raises(ValueError, match="square"):
         ESN(W=np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"W\[0, 1\]"):
@@ -154,9 +154,9 @@ def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="spectral radius 0"):
         ESN(W=[[0.0, 1.0], [0.0, 0.0]])
     with pytest.raises(ValueError, match="Win has shape"):
-        ESN(10, Win=np.ones((10, 2)))
+        ESN(10, seed=0, Win=np.ones((10, 2)))
     with pytest.raises(ValueError, match="activation"):
-        ESN(10, activation="relu")
+        ESN(10, seed=0, activation="relu")
     esn = ESN(10, n_inputs=2, seed=0)
     with pytest.raises(ValueError, match=r"u has 1 column\(s\)"):
         esn.run(np.zeros(5))
