@@ -2,7 +2,7 @@
 
 Explicit fixed-step and adaptive Runge–Kutta methods compiled with Numba (once per kernel),
 SciPy's stiff solvers fed the compiled right-hand side and Jacobian, and compiled iteration of
-discrete-time maps.
+discrete-time maps; ensembles of many trajectories of one kernel on every core.
 
 >>> from solvers import ODESystem, solve
 >>> def decay(t, y, p, dydt):
@@ -11,10 +11,12 @@ discrete-time maps.
 True
 """
 from .integrate import METHODS, compiled_loop, iterate, solve
+from .ensemble import EnsembleSolution, iterate_ensemble, solve_ensemble
 from .solution import Interrupted, Solution
 from ._checks import InvalidTypeError
 from .system import MapSystem, ODESystem
 from ._codegen import cache_dir
 
 __all__ = ["ODESystem", "MapSystem", "Solution", "Interrupted", "InvalidTypeError", "solve",
-           "iterate", "compiled_loop", "METHODS", "cache_dir"]
+           "iterate", "compiled_loop", "METHODS", "cache_dir", "solve_ensemble",
+           "iterate_ensemble", "EnsembleSolution"]

@@ -30,13 +30,14 @@ import numba
 import numpy as np
 from numba.core.registry import CPUDispatcher
 
-__all__ = ["cache_dir", "loops_for", "jit_kernel"]
+__all__ = ["cache_dir", "loops_for", "ensemble_loops_for", "jit_kernel"]
 
 _HERE = Path(__file__).resolve().parent
 _TEMPLATES = {"ode": (_HERE / "_ode_loops.py", "rhs"), "map": (_HERE / "_map_loops.py", "step")}
 # Compiled helpers the templates import; Numba compiles them into the cached loops, so their
 # source is part of every loop module's cache key.
 _TEMPLATE_HELPERS = (_HERE / "_variational.py",)
+_ENSEMBLE_TEMPLATE = _HERE / "_ensemble_loops.py"
 # Kernels are inlined into the loops at Numba-IR level: LLVM alone declined to inline the CTRNN
 # kernel, and the call boundary cost 11 % of a W1 solve (measured).
 _KERNEL_JIT = {"nogil": True, "inline": "always"}
@@ -275,13 +276,18 @@ def _build(kind, kernel, jac, tableau, boundscheck):
     for name in sorted(consts):
         h.update(np.ascontiguousarray(consts[name]).tobytes())
     digest = h.hexdigest()[:16]
-    name = f"_ndgen_{kind}_{method}_{label[-60:]}_{digest}"
+    return _import_generated(directory, f"_ndgen_{kind}_{method}_{label[-60:]}_{digest}",
+                             template, glb)
+
+
+def _import_generated(directory, name, source, glb):
+    """Import ``source`` as the module file ``directory/name.py`` with ``glb`` injected."""
     path = directory / f"{name}.py"
     if not path.exists():
         # Written once, atomically: concurrent processes write identical bytes, and Numba's
         # cache is keyed on the file's timestamp, so it must never be rewritten.
         tmp = directory / f".{name}.{os.getpid()}.tmp"
-        tmp.write_text(template)
+        tmp.write_text(source)
         os.replace(tmp, path)
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
@@ -290,3 +296,61 @@ def _build(kind, kernel, jac, tableau, boundscheck):
     mod.__dict__.update(glb)
     spec.loader.exec_module(mod)
     return mod
+
+
+def _member_expr(layout, ref):
+    """Source of member i's params built from the stacked tuple ``ref`` (see
+    :func:`ensemble_loops_for`)."""
+    items = []
+    for k, entry in enumerate(layout):
+        if isinstance(entry, tuple):
+            items.append(_member_expr(entry, f"{ref}[{k}]"))
+        elif entry == "v":
+            items.append(f"{ref}[{k}][i]")
+        else:
+            items.append(f"{ref}[{k}]")
+    return "(" + "".join(x + ", " for x in items) + ")"
+
+
+def ensemble_loops_for(kind, kernel, jac=None, tableau=None, layout=(), boundscheck=False):
+    """The compiled ensemble loops for ``kernel`` (see ``_ensemble_loops.py``).
+
+    ``layout`` mirrors the params tuple: ``"v"`` for an entry that varies over the members (it
+    carries a leading member axis), ``"s"`` for one they share, a nested tuple for a nested
+    params tuple. The module depends on the kernel, the method and the layout only: ensembles
+    of any size, and any values, run the same machine code.
+
+    >>> def decay(t, y, p, dydt):
+    ...     dydt[0] = -p[0] * y[0]
+    >>> mod = ensemble_loops_for("ode", decay, layout=("v",))
+    >>> callable(mod.ens_adaptive)
+    True
+    """
+    boundscheck = bool(boundscheck)
+    key = ("ensemble", kind, kernel, jac, None if tableau is None else tableau.name, layout,
+           boundscheck)
+    with _lock:
+        mod = _modules.get(key)
+        if mod is not None:
+            return mod
+        base = loops_for(kind, kernel, jac, tableau, boundscheck)
+        glb = {"rk_adaptive": getattr(base, "rk_adaptive", None),
+               "rk_fixed": getattr(base, "rk_fixed", None),
+               "iterate_loop": getattr(base, "iterate_loop", None),
+               "CACHE": base.CACHE, "BOUNDSCHECK": boundscheck}
+        source = (_ENSEMBLE_TEMPLATE.read_text()
+                  + "\n\n@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, "
+                  "inline=\"always\")\n"
+                  f"def member_params(P, i):\n    return {_member_expr(layout, 'P')}\n")
+        if not base.CACHE:
+            mod = types.ModuleType(f"{base.__name__}_ensemble")
+            mod.__dict__.update(glb)
+            exec(compile(source, f"<neurodyn ensemble loops for {base.__name__}>", "exec"),
+                 mod.__dict__)
+        else:
+            # The base module's name carries the hash of the kernel, its helpers, the method
+            # and the versions; the layout and this template complete the key.
+            h = hashlib.sha256(f"{base.__name__}\0{source}".encode()).hexdigest()[:16]
+            mod = _import_generated(cache_dir(), f"{base.__name__}_ens_{h}", source, glb)
+        _modules[key] = mod
+        return mod

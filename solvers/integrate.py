@@ -349,24 +349,9 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
     n = int(system.n_states)
     t0, t1 = _time_span(t_span)
     y = _state_vector(y0, n, system)
-    rtol = real_number("rtol", rtol, positive=True)
-    if rtol < _RTOL_MIN:
-        raise ValueError(f"rtol = {rtol!r} is below 100 machine epsilons ({_RTOL_MIN:.1e}); "
-                         "no step can meet it")
-    atol_v = _atol_vector(atol, n)
-    te = _t_eval(t_eval, t0, t1)
+    rtol, atol_v, te, max_step, max_steps, first_step, debug = _step_options(
+        method, n, t0, t1, rtol, atol, t_eval, max_step, max_steps, first_step, dt, debug)
     p = _params(system, params)
-    max_step = real_number("max_step", max_step, positive=True, finite=False)
-    if max_steps is not None:
-        max_steps = count("max_steps", max_steps, low=1)
-    if first_step is not None:
-        first_step = real_number("first_step", first_step, positive=True)
-        if first_step > t1 - t0:
-            raise ValueError(f"first_step = {first_step} exceeds the interval length {t1 - t0}")
-    debug = _debug_flag(debug)
-    if dt is not None and method not in tableaus.FIXED:
-        raise ValueError(f"dt is the step of the fixed-step methods; {method!r} is adaptive "
-                         "(use first_step and max_step to steer it)")
     jac = getattr(system, "jac", None)
     if method not in tableaus.FIXED:
         scale = max(abs(t0), abs(t1))
@@ -389,6 +374,30 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
                                    first_step, max_step,
                                    DEFAULT_MAX_STEPS if max_steps is None else max_steps, p,
                                    debug))
+
+
+def _step_options(method, n, t0, t1, rtol, atol, t_eval, max_step, max_steps, first_step, dt,
+                  debug):
+    """The options solve and solve_ensemble share, checked: (rtol, atol vector, t_eval or
+    None, max_step, max_steps or None, first_step or None, debug)."""
+    rtol = real_number("rtol", rtol, positive=True)
+    if rtol < _RTOL_MIN:
+        raise ValueError(f"rtol = {rtol!r} is below 100 machine epsilons ({_RTOL_MIN:.1e}); "
+                         "no step can meet it")
+    atol_v = _atol_vector(atol, n)
+    te = _t_eval(t_eval, t0, t1)
+    max_step = real_number("max_step", max_step, positive=True, finite=False)
+    if max_steps is not None:
+        max_steps = count("max_steps", max_steps, low=1)
+    if first_step is not None:
+        first_step = real_number("first_step", first_step, positive=True)
+        if first_step > t1 - t0:
+            raise ValueError(f"first_step = {first_step} exceeds the interval length {t1 - t0}")
+    debug = _debug_flag(debug)
+    if dt is not None and method not in tableaus.FIXED:
+        raise ValueError(f"dt is the step of the fixed-step methods; {method!r} is adaptive "
+                         "(use first_step and max_step to steer it)")
+    return rtol, atol_v, te, max_step, max_steps, first_step, debug
 
 
 def _no_step_advances(method, t0, t1, y, te, max_step, scale):

@@ -1,0 +1,791 @@
+"""Ensembles: many trajectories of one kernel in one call, on every CPU core.
+
+Each member runs the very compiled loop that :func:`solvers.solve` (or :func:`solvers.iterate`)
+runs for one trajectory, with its own step size, step count and status: no lock-step, and a
+member is bit-for-bit the ``solve`` of that member whatever the thread count or the order.
+Members are handed out in chunks to worker threads (the compiled loops release the GIL), so
+members of unequal cost balance themselves; between chunks the driver is back in Python, which
+is where progress is reported and Ctrl-C is honoured.
+
+``backend="cpu"`` is the only backend today; the GPU (one member per thread) and Dask (chunks of
+members as tasks) sit behind the same call.
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+
+import numpy as np
+from numba.core.errors import NumbaError
+
+from . import tableaus
+from ._checks import InvalidTypeError, check_allocation, count, real_array, real_number
+from ._codegen import ensemble_loops_for
+from .integrate import (DEFAULT_MAX_STEPS, FACMAX, FACMIN, PI_BETA_K, SAFETY, STIFF,
+                        _SigintFlag, _check_system, _compile_error, _debug_flag,
+                        _kernel_error_detail, _message, _method, _name, _step_options,
+                        _time_span, solve)
+from .solution import (INTERRUPTED, KERNEL_ERROR, MAX_STEPS, SUCCESS, Interrupted, Solution)
+from .system import MapSystem, _match, normalize_params
+
+__all__ = ["solve_ensemble", "iterate_ensemble", "EnsembleSolution"]
+
+BACKENDS = ("cpu",)
+_NOT_RUN = 99  # SI status of a member not run yet (every loop overwrites it when it ends)
+_SI_STATUS, _SI_NOUT, _SI_NFEV, _SI_NACC, _SI_NREJ = 0, 1, 2, 3, 4
+_MAP_K, _MAP_DONE, _MAP_NOUT = 1, 2, 3
+# A chunk of members is sized to take about this long: long enough that the Python between
+# chunks costs nothing (~20 us a chunk), short enough for a prompt Ctrl-C and a smooth bar.
+_CHUNK_SECONDS = 0.02
+
+
+def _available_cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class EnsembleSolution:
+    """The members of an ensemble: arrays over members, and ``ens[i]`` as a plain Solution.
+
+    Attributes
+    ----------
+    t : ndarray, shape (k,)
+        Output times shared by the members (``t_eval``, the fixed-step grid, or the map's
+        iteration indices); with ``save="final"`` the end of ``t_span``.
+    y : ndarray, shape (B, k, n), or None with ``save="final"``
+        Member i's states at ``t``. Rows a member did not reach (it failed first) are NaN;
+        ``n_out[i]`` says how many it wrote.
+    y_final : ndarray, shape (B, n)
+        Each member's last state (at ``t_final[i]``; the last accepted step of a failed one).
+    t_final : ndarray, shape (B,)
+    status : ndarray of int, shape (B,)
+        Per member, the codes of :class:`Solution` (0 success, -1 step limit, -2 step-size
+        underflow, -3 non-finite, -6 kernel raised, -7 not finished because of Ctrl-C).
+    success : ndarray of bool, shape (B,)
+    nfev, nsteps, naccepted, nrejected, n_out : ndarray of int, shape (B,)
+    failed : ndarray of int
+        Indices of the members that did not succeed.
+    exceptions : dict
+        Member index -> the exception its kernel raised (status -6).
+    method : str
+
+    ``message(i)`` is member i's message (``messages`` all of them); ``len(ens)`` the number
+    of members.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from solvers import ODESystem, solve_ensemble
+    >>> def decay(t, y, p, dydt):
+    ...     dydt[0] = -p[0] * y[0]
+    >>> ens = solve_ensemble(ODESystem(decay, 1, (1.0,)), (0.0, 1.0), [[1.0], [2.0]],
+    ...                      save="final")
+    >>> ens.y_final.shape, bool(ens.success.all())
+    ((2, 1), True)
+    >>> ens[1].y_final.round(6)
+    array([0.735759])
+    """
+
+    def __init__(self, t, y, y_final, t_final, status, nfev, nsteps, naccepted, nrejected, n_out,
+                 method, *, h_final=None, max_steps=0, details=None, exceptions=None,
+                 map_=None):
+        self.t = t
+        self.y = y
+        self.y_final = y_final
+        self.t_final = t_final
+        self.status = status
+        self.nfev = nfev
+        self.nsteps = nsteps
+        self.naccepted = naccepted
+        self.nrejected = nrejected
+        self.n_out = n_out
+        self.method = method
+        self.exceptions = dict(exceptions or {})
+        self._h = h_final
+        self._max_steps = max_steps
+        self._details = dict(details or {})
+        self._map = map_
+
+    @property
+    def success(self):
+        return self.status == SUCCESS
+
+    @property
+    def failed(self):
+        return np.flatnonzero(self.status != SUCCESS)
+
+    def __len__(self):
+        return int(self.status.size)
+
+    def message(self, i):
+        """What happened to member ``i``, in the words ``solve`` would use."""
+        i = self._index(i)
+        s = int(self.status[i])
+        if i in self._details:
+            return self._details[i]
+        t = float(self.t_final[i])
+        if self._map:
+            if s == SUCCESS:
+                return (f"Iterated {self._map[0]} steps after a transient of "
+                        f"{self._map[1]}.")
+            if s == INTERRUPTED:
+                return "Not finished: the ensemble was interrupted (Ctrl-C) before this member ran."
+            return (f"Non-finite state at iteration {int(t) + 1}: the map diverged; states kept "
+                    f"up to iteration {int(t)}.")
+        if s == INTERRUPTED and self.nfev[i] == 0:
+            return ("Not run: the ensemble was interrupted (Ctrl-C) before this member "
+                    "started.")
+        h = float(self._h[i]) if self._h is not None else float("nan")
+        return _message(s, t, h=h, max_steps=self._max_steps)
+
+    @property
+    def messages(self):
+        return [self.message(i) for i in range(len(self))]
+
+    def _index(self, i):
+        if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
+            raise InvalidTypeError(f"ensemble members are indexed by an integer, got {i!r}")
+        B = len(self)
+        j = int(i) + B if i < 0 else int(i)
+        if not 0 <= j < B:
+            raise IndexError(f"member {i} of an ensemble of {B}")
+        return j
+
+    def __getitem__(self, i):
+        i = self._index(i)
+        k = int(self.n_out[i])
+        if self.y is None:
+            t = np.array([self.t_final[i]])
+            y = self.y_final[i][None, :].copy()
+        else:
+            t = self.t[:k].copy()
+            y = self.y[i, :k].copy()
+        return Solution(t, y, int(self.status[i]), self.message(i),
+                        t_final=int(self.t_final[i]) if self._map else float(self.t_final[i]),
+                        y_final=self.y_final[i].copy(), nfev=int(self.nfev[i]),
+                        nsteps=int(self.nsteps[i]), naccepted=int(self.naccepted[i]),
+                        nrejected=int(self.nrejected[i]), method=self.method,
+                        exception=self.exceptions.get(i))
+
+    def __repr__(self):
+        ok = int(self.success.sum())
+        return (f"EnsembleSolution(method={self.method!r}, members={len(self)}, "
+                f"succeeded={ok}, failed={len(self) - ok}, len(t)={len(self.t)})")
+
+
+# ---------------------------------------------------------------- members and their params
+
+
+def _is_system_sequence(system):
+    return isinstance(system, (list, tuple)) and not hasattr(system, "rhs") \
+        and not hasattr(system, "step")
+
+
+def _kernel_of(s, kind):
+    return s.rhs if kind == "ode" else s.step
+
+
+def _members(system, params, kind, what):
+    """(reference system, list of member params or None) from the two ways of giving them."""
+    if _is_system_sequence(system):
+        systems = list(system)
+        if not systems:
+            raise ValueError(f"{what}: the sequence of systems is empty")
+        if params is not None:
+            raise ValueError(f"{what}: give a sequence of systems or params=, not both")
+        ref = systems[0]
+        _check_kind(ref, kind, what, "systems[0]")
+        kern, jac, n = _kernel_of(ref, kind), getattr(ref, "jac", None), int(ref.n_states)
+        plist = []
+        for k, s in enumerate(systems):
+            if k:
+                _check_kind(s, kind, what, f"systems[{k}]")
+                if _kernel_of(s, kind) is not kern or getattr(s, "jac", None) is not jac:
+                    raise ValueError(
+                        f"{what}: systems[{k}] ({_name(s)}) has another kernel than systems[0] "
+                        f"({_name(ref)}); an ensemble runs one kernel (build the members with "
+                        "replace() or with_params() of one model)")
+                if int(s.n_states) != n:
+                    raise ValueError(f"{what}: systems[{k}] has {int(s.n_states)} states, "
+                                     f"systems[0] has {n}")
+                plist.append(_match(ref.params, s.params, f"systems[{k}].params"))
+            else:
+                plist.append(ref.params)
+        return ref, plist
+    _check_kind(system, kind, what, "system")
+    if params is None:
+        return system, None
+    if isinstance(params, tuple):
+        # One params tuple for every member (an initial-condition ensemble with other values).
+        got = normalize_params(params, owner=_name(system))
+        return _with_params(system, _match(system.params, got, "params")), None
+    if not isinstance(params, (list, np.ndarray)) or isinstance(params, np.ndarray):
+        raise InvalidTypeError(f"{what}: params must be a list of params tuples (one per "
+                               f"member) or one tuple for all, got {type(params).__name__}")
+    if not params:
+        raise ValueError(f"{what}: params is an empty list: the ensemble has no members")
+    plist = []
+    for k, p in enumerate(params):
+        got = normalize_params(p, owner=f"params[{k}]")
+        plist.append(_match(system.params, got, f"params[{k}]"))
+    return system, plist
+
+
+class _Params:
+    """A system stand-in carrying other params (only what the drivers read)."""
+
+    def __init__(self, system, params):
+        self._system = system
+        self.params = params
+
+    def __getattr__(self, name):
+        return getattr(self._system, name)
+
+
+def _with_params(system, params):
+    return _Params(system, params)
+
+
+def _check_kind(s, kind, what, where):
+    if kind == "ode":
+        if not (hasattr(s, "rhs") and hasattr(s, "params") and hasattr(s, "n_states")):
+            if isinstance(s, MapSystem) or hasattr(s, "step"):
+                raise TypeError(f"{what}() integrates continuous-time systems; {where} is a "
+                                "map: use solvers.iterate_ensemble")
+            _check_system(s, what)
+    elif not (hasattr(s, "step") and hasattr(s, "params") and hasattr(s, "n_states")):
+        if hasattr(s, "rhs"):
+            raise TypeError(f"{what}() iterates discrete-time maps; {where} ({_name(s)}) is a "
+                            "continuous-time system: use solvers.solve_ensemble")
+        raise TypeError(f"{what}() needs a MapSystem, got {type(s).__name__} as {where}")
+
+
+def _same(a, b):
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and np.array_equal(a, b)
+    return a == b and type(a) is type(b)
+
+
+def _frozen(a):
+    a.flags.writeable = False
+    return a
+
+
+def _stack(ref, plist, where="params"):
+    """The ensemble's params tuple and its layout (see ``_codegen.ensemble_loops_for``):
+    entries equal in every member are shared as they are (a 1000 x 1000 W is not copied per
+    member), the others stacked along a new leading member axis."""
+    out, layout = [], []
+    B = len(plist)
+    for k, r in enumerate(ref):
+        col = [p[k] for p in plist]
+        if isinstance(r, tuple):
+            sub, lay = _stack(r, col, f"{where}[{k}]")
+            out.append(sub)
+            layout.append(lay)
+            continue
+        if all(_same(r, c) for c in col):
+            out.append(r)
+            layout.append("s")
+            continue
+        if isinstance(r, np.ndarray):
+            if r.ndim == 0:
+                raise ValueError(f"{where}[{k}] is a 0-d array that differs between members; "
+                                 "make it a number or a 1-element array")
+            check_allocation(f"the stacked {where}[{k}] of {B} members", (B,) + r.shape,
+                             r.dtype.itemsize)
+            out.append(_frozen(np.stack(col)))
+        else:
+            dtype = {bool: np.bool_, int: np.int64, float: np.float64}[type(r)]
+            out.append(_frozen(np.array(col, dtype=dtype)))
+        layout.append("v")
+    return tuple(out), tuple(layout)
+
+
+def _layout_shared(ref):
+    return tuple(_layout_shared(r) if isinstance(r, tuple) else "s" for r in ref)
+
+
+def _initial_states(y0, n, B, sysname, what="y0"):
+    """y0 as a C-contiguous (B, n) array (a copy: the loops advance it in place)."""
+    a = real_array(what, y0, finite=False)
+    if a.ndim == 1:
+        if B is None:
+            raise ValueError(f"{what} has shape {a.shape}: an initial-condition ensemble needs "
+                             f"{what} of shape (B, {n}), one row per member (or give several "
+                             "systems or params for a parameter ensemble)")
+        if a.size != n:
+            raise ValueError(f"{what} has length {a.size}, but {sysname} has {n} states")
+        Y = np.empty((B, n))
+        Y[:] = a
+    elif a.ndim == 2:
+        if a.shape[1] != n:
+            raise ValueError(f"{what} must have shape (B, {n}) (one row per member, one column "
+                             f"per state of {sysname}), got {a.shape}")
+        if B is not None and a.shape[0] != B:
+            raise ValueError(f"{what} has {a.shape[0]} rows but the ensemble has {B} members")
+        Y = np.array(a, dtype=np.float64, order="C")
+    else:
+        raise ValueError(f"{what} must have shape (B, {n}) or ({n},), got {a.shape}")
+    if Y.shape[0] == 0:
+        raise ValueError(f"{what} has no rows: the ensemble is empty")
+    bad = ~np.isfinite(Y)
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        raise ValueError(f"{what}[{i}, {j}] is {Y[i, j]}: initial states must be finite")
+    return Y
+
+
+def _save_mode(save):
+    if save not in ("all", "final"):
+        raise ValueError(f"save must be 'all' or 'final', got {save!r}")
+    return save
+
+
+def _threads(n_threads, B):
+    if n_threads is None:
+        return max(1, min(_available_cores(), B))
+    return count("n_threads", n_threads, low=1)
+
+
+def _backend(backend):
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; known: {', '.join(map(repr, BACKENDS))}")
+    return backend
+
+
+class _Progress:
+    def __init__(self, enabled, total, desc):
+        self.bar = None
+        if isinstance(enabled, (bool, np.bool_)):
+            enabled = bool(enabled)
+        else:
+            raise InvalidTypeError(f"progress must be True or False, got {enabled!r}")
+        if enabled:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                raise ImportError("progress=True needs tqdm: pip install 'neurodyn[progress]' "
+                                  "(or pip install tqdm)") from None
+            self.bar = tqdm(total=total, desc=desc, unit="member")
+
+    def update(self, done):
+        if self.bar is not None and done > self.bar.n:
+            self.bar.update(done - self.bar.n)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _run_members(B, n_threads, scratch, run, progress, desc):
+    """Run members 0..B-1 (positions in the member order) in chunks on ``n_threads`` threads.
+
+    ``run(a, b, s)`` runs positions [a, b) with the scratch ``s = scratch()`` of its thread and
+    returns {member: exception} for members whose kernel raised. Chunks are taken from a shared
+    counter (a thread that drew cheap members simply takes more) and sized from the measured
+    cost per member to last about _CHUNK_SECONDS. Returns ``(errors, interrupted)``.
+    """
+    bar = _Progress(progress, B, desc)
+    lock = threading.Lock()
+    state = {"next": 0, "done": 0}
+    errors = {}
+    stop = threading.Event()
+    first = max(1, min(16, B // (8 * n_threads)))
+
+    def worker(single=False):
+        s = scratch()
+        size = first
+        while not stop.is_set():
+            with lock:
+                a = state["next"]
+                if a >= B:
+                    return
+                b = min(B, a + size)
+                state["next"] = b
+            start = time.perf_counter()
+            errs = run(a, b, s)
+            per = (time.perf_counter() - start) / (b - a)
+            with lock:
+                errors.update(errs)
+                state["done"] += b - a
+                left = B - state["next"]
+            want = int(_CHUNK_SECONDS / per) if per > 0 else 4 * size
+            size = max(1, min(want, 4 * size, max(1, left // n_threads)))
+            if single:
+                bar.update(state["done"])
+                if flag.fired:
+                    stop.set()
+
+    flag = _SigintFlag()
+    try:
+        if n_threads == 1:
+            worker(single=True)  # in this thread: Ctrl-C is seen between chunks
+        else:
+            with ThreadPoolExecutor(n_threads) as pool:
+                futures = [pool.submit(worker) for _ in range(n_threads)]
+                while wait(futures, timeout=0.05).not_done:
+                    bar.update(state["done"])
+                    if flag.fired:
+                        stop.set()
+                for f in futures:
+                    f.result()  # an error of the driver itself (not a kernel's) surfaces here
+        bar.update(state["done"])
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        flag.restore()
+        bar.close()
+    return errors, state["done"] < B
+
+
+def _chunk_runner(fn, order, fixed_args, extra_args):
+    """``run(a, b, s)`` for _run_members: the compiled chunk ``fn`` on positions [a, b) with
+    the thread's scratch ``s`` (``s[0]`` the cursor; ``extra_args(s)`` the arguments after
+    ``fixed_args``), resumed after a member whose kernel raised: that member's state arrays
+    hold its last accepted step, the members before it are done."""
+
+    def run(a, b, s):
+        errs = {}
+        cursor = s[0]
+        tail = extra_args(s)
+        while a < b:
+            try:
+                fn(order, a, b, cursor, *fixed_args, *tail)
+                break
+            except NumbaError:
+                raise
+            except Exception as err:
+                j = int(cursor[0])
+                errs[int(order[j])] = err
+                a = j + 1
+        return errs
+
+    return run
+
+
+# ------------------------------------------------------------------------------- solve_ensemble
+
+
+def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=None, rtol=1e-6,
+                   atol=1e-9, dt=None, first_step=None, max_step=np.inf, max_steps=None,
+                   save="all", backend="cpu", n_threads=None, progress=False, debug=False):
+    """Integrate many trajectories of one kernel: initial conditions, parameters, or both.
+
+    Parameters
+    ----------
+    system : system, or a sequence of systems
+        One system: ``y0`` of shape ``(B, n)`` makes an initial-condition ensemble. A sequence
+        of systems that share one kernel (e.g. ``[net.replace(bias=b) for b in biases]``): a
+        parameter ensemble; entries of their params that differ are stacked once along a
+        member axis, equal ones are shared (not copied). A mix of kernels or sizes is refused,
+        naming the first member that differs.
+    t_span, method, rtol, atol, dt, first_step, max_step, max_steps, debug
+        As :func:`solvers.solve`, the same for every member. Every method of ``solve``: the
+        compiled explicit ones run in parallel; the stiff ones (``radau``, ``bdf``,
+        ``lsoda``, SciPy's Python steppers) run member by member in a thread pool, which
+        SciPy's GIL-holding stepping leaves about as fast as a loop.
+    y0 : array_like, shape (B, n) or (n,)
+        ``(n,)`` is broadcast over a parameter ensemble.
+    params : list of params tuples, or one tuple, optional
+        The raw form of a parameter ensemble: a *list* with one params tuple per member (each
+        of ``system.params``' layout). A single *tuple* is one params tuple for all members.
+    t_eval : array_like, optional
+        Output times shared by all members. With ``save="all"`` the adaptive methods need it
+        (their members take different steps); fixed-step methods default to every step.
+    save : "all" or "final"
+        ``"final"`` keeps only each member's last state (``y`` is None), so 10^6 members fit.
+    backend : "cpu"
+    n_threads : int, optional
+        Worker threads (default: the cores this process may use). Results do not depend on it.
+    progress : bool
+        Show a tqdm progress bar over members (the ``progress`` extra).
+
+    Returns
+    -------
+    EnsembleSolution
+        Per member: the trajectory, status, message and statistics of ``solve`` of that member
+        (bit for bit). A member that fails (blows up, raises, hits the step limit) stops alone
+        with its partial trajectory; the others finish.
+
+    Raises
+    ------
+    solvers.Interrupted
+        On Ctrl-C: its ``solution`` is the EnsembleSolution with the finished members; the ones
+        not run have status -7.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from solvers import ODESystem, solve_ensemble
+    >>> def decay(t, y, p, dydt):
+    ...     dydt[0] = -p[0] * y[0]
+    >>> base = ODESystem(decay, 1, (1.0,))
+    >>> ens = solve_ensemble([base.with_params((k,)) for k in (1.0, 2.0, 3.0)], (0.0, 1.0),
+    ...                      [1.0], t_eval=[0.0, 1.0], rtol=1e-10, atol=1e-12)
+    >>> ens.y.shape
+    (3, 2, 1)
+    >>> bool(np.allclose(ens.y[:, -1, 0], np.exp(-np.array([1.0, 2.0, 3.0])), atol=1e-9))
+    True
+    """
+    what = "solve_ensemble"
+    _backend(backend)
+    ref, plist = _members(system, params, "ode", what)
+    method = _method(method)
+    n = int(ref.n_states)
+    t0, t1 = _time_span(t_span)
+    Y = _initial_states(y0, n, None if plist is None else len(plist), _name(ref))
+    B = Y.shape[0]
+    rtol, atol_v, te, max_step, max_steps, first_step, debug = _step_options(
+        method, n, t0, t1, rtol, atol, t_eval, max_step, max_steps, first_step, dt, debug)
+    save = _save_mode(save)
+    n_threads = _threads(n_threads, B)
+    if method in tableaus.FIXED:
+        if dt is None:
+            raise ValueError(f"method {method!r} is fixed-step: give dt")
+        dt = real_number("dt", dt, positive=True)
+    elif save == "all" and te is None:
+        raise ValueError(f"save='all' with the adaptive method {method!r} needs t_eval: each "
+                         "member takes its own steps, so they share no output times; pass "
+                         "t_eval, or save='final'")
+    if method in STIFF or (method not in tableaus.FIXED
+                           and max_step < np.spacing(max(abs(t0), abs(t1)))):
+        return _stiff_ensemble(ref, plist, Y, method, (t0, t1), te, save, n_threads, progress,
+                               dict(rtol=rtol, atol=atol_v, first_step=first_step,
+                                    max_step=max_step, max_steps=max_steps, debug=debug))
+    if plist is None:
+        P, layout = ref.params, _layout_shared(ref.params)
+    else:
+        P, layout = _stack(ref.params, plist)
+    tab = tableaus.get(method)
+    mod = ensemble_loops_for("ode", ref.rhs, getattr(ref, "jac", None), tab, layout,
+                             boundscheck=debug)
+    S = tab.C.size
+    order = np.arange(B, dtype=np.int64)
+    SI = np.zeros((B, 8), dtype=np.int64)
+    SI[:, _SI_STATUS] = _NOT_RUN
+    fixed = method in tableaus.FIXED
+    if fixed:
+        ratio = (t1 - t0) / dt
+        if not ratio < 2.0 ** 62:
+            raise ValueError(f"dt = {dt!r} over t_span ({t0}, {t1}) would take {ratio:.3g} "
+                             "steps; use a larger dt")
+        n_steps = max(1, int(math.ceil(ratio * (1 - 1e-12))))
+        steps = n_steps if max_steps is None else min(n_steps, max_steps)
+        SF = np.zeros((B, 3))
+        SF[:, 0] = t0
+        SF[:, 1] = dt
+    else:
+        steps = DEFAULT_MAX_STEPS if max_steps is None else max_steps
+        SF = np.zeros((B, 3))
+        SF[:, 0] = t0
+        SF[:, 1] = 0.0 if first_step is None else first_step
+        SF[:, 2] = 1e-4
+    use_te = te is not None or save == "final"
+    te_arr = te if te is not None else np.empty(0)
+    if save == "final":
+        te_arr = np.empty(0)  # no output rows: the final state is Y itself
+        rows = 0
+    elif te is not None:
+        rows = te.size
+    else:
+        rows = steps + 1
+    check_allocation(f"the output of {B} members", (B, rows, n),
+                     hint="save='final' keeps only the last state of each member")
+    OUT_Y = np.full((B, rows, n), np.nan) if rows else np.empty((B, 0, n))
+    D = tab.P.shape[1] if tab.P is not None else 0
+
+    def scratch():
+        cursor = np.zeros(1, dtype=np.int64)
+        # out_t.size is the number of output rows the loops write (m): exactly rows.
+        return (cursor, np.empty(rows), np.empty((S, n)),
+                np.empty(((D + 3) if not fixed else 3, n)))
+
+    if fixed:
+        before = (t0, t1, dt, steps, te_arr, use_te, P, SF, SI, Y, OUT_Y)
+        fn = mod.ens_fixed
+    else:
+        before = (t1, te_arr, True, rtol, atol_v, max_step, steps, P, tab.error_order, SAFETY,
+                  FACMIN, FACMAX, PI_BETA_K / (tab.error_order + 1), SF, SI, Y, OUT_Y)
+        fn = mod.ens_adaptive
+    run = _chunk_runner(fn, order, before, lambda s: s[1:])
+    # Compile (or load) in this thread, before any worker: a kernel Numba cannot compile is
+    # reported as by solve, not from inside a thread.
+    try:
+        s0 = scratch()
+        fn(order, 0, 0, s0[0], *before, *s0[1:])
+    except NumbaError as e:
+        raise _compile_error(ref, e) from None
+    errors, interrupted = _run_members(B, n_threads, scratch, run, progress, what)
+    status = SI[:, _SI_STATUS].copy()
+    details = {}
+    for i, err in errors.items():
+        status[i] = KERNEL_ERROR
+        details[i] = _message(KERNEL_ERROR, float(SF[i, 0]),
+                              detail=_kernel_error_detail(ref, err, float(SF[i, 0]), debug))
+    not_run = status == _NOT_RUN
+    status[not_run] = INTERRUPTED
+    nacc = SI[:, _SI_NACC].copy()
+    nrej = SI[:, _SI_NREJ].copy() if not fixed else np.zeros(B, dtype=np.int64)
+    if fixed:
+        status[(status == SUCCESS) & (nacc < n_steps)] = MAX_STEPS
+    if save == "final":
+        t_out = np.array([t1])
+    elif te is not None:
+        t_out = te.copy()
+    else:
+        t_out = t0 + dt * np.arange(rows, dtype=float)
+        if rows:
+            t_out[-1] = t1 if steps == n_steps else t_out[-1]
+    ens = EnsembleSolution(t_out, OUT_Y if save == "all" else None, Y, SF[:, 0].copy(), status,
+                           SI[:, _SI_NFEV].copy(), nacc + nrej, nacc, nrej,
+                           SI[:, _SI_NOUT].copy() if save == "all" else np.ones(B, np.int64),
+                           method, h_final=SF[:, 1].copy(), max_steps=steps, details=details,
+                           exceptions=errors)
+    if interrupted:
+        raise Interrupted(ens)
+    return ens
+
+
+def _stiff_ensemble(ref, plist, Y, method, t_span, te, save, n_threads, progress, kw):
+    """Stiff (SciPy) members, one ``solve`` each in a thread pool."""
+    B, n = Y.shape
+    rows = 0 if save == "final" else te.size
+    check_allocation(f"the output of {B} members", (B, rows, n))
+    OUT_Y = np.full((B, rows, n), np.nan)
+    out = {}
+
+    def run(a, b, _s):
+        for i in range(a, b):
+            out[i] = solve(ref, t_span, Y[i], method=method,
+                           t_eval=te if save == "all" else None,
+                           params=None if plist is None else plist[i], **kw)
+        return {}
+
+    errors, interrupted = _run_members(B, n_threads, lambda: None, run, progress,
+                                       "solve_ensemble")
+    status = np.full(B, INTERRUPTED, dtype=np.int64)
+    t_final = np.full(B, t_span[0])
+    nfev = np.zeros(B, np.int64)
+    nsteps = np.zeros(B, np.int64)
+    nout = np.zeros(B, np.int64)
+    details, exceptions = {}, {}
+    for i, sol in out.items():
+        status[i] = sol.status
+        t_final[i] = sol.t_final
+        nfev[i] = sol.nfev
+        nsteps[i] = sol.nsteps
+        Y[i] = sol.y_final
+        details[i] = sol.message
+        if sol.exception is not None:
+            exceptions[i] = sol.exception
+        if save == "all":
+            k = len(sol.t)
+            OUT_Y[i, :k] = sol.y
+            nout[i] = k
+        else:
+            nout[i] = 1
+    t_out = np.array([t_span[1]]) if save == "final" else te.copy()
+    ens = EnsembleSolution(t_out, OUT_Y if save == "all" else None, Y, t_final, status, nfev,
+                           nsteps, nsteps.copy(), np.zeros(B, np.int64), nout, method,
+                           details=details, exceptions=exceptions)
+    if interrupted:
+        raise Interrupted(ens)
+    return ens
+
+
+# ------------------------------------------------------------------------------ iterate_ensemble
+
+
+def iterate_ensemble(map_system, x0, n_steps, *, params=None, transient=0, save_every=1, k0=0,
+                     save="all", n_threads=None, progress=False, debug=False):
+    """Iterate many members of one discrete-time map (initial states, parameters, or both).
+
+    The ensemble counterpart of :func:`solvers.iterate`, in the same way as
+    :func:`solve_ensemble` is that of ``solve``: ``map_system`` is one MapSystem (then ``x0``
+    has shape ``(B, n)``) or a sequence of MapSystems sharing one kernel, ``params`` a list of
+    params tuples. Orbit diagrams over thousands of parameter values are the typical use.
+
+    Returns an :class:`EnsembleSolution` whose ``t`` are the saved iteration indices and ``y``
+    (``(B, k, n)``; None with ``save="final"``) the states.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from solvers import MapSystem, iterate_ensemble
+    >>> def logistic(k, x, p, out):
+    ...     out[0] = p[0] * x[0] * (1.0 - x[0])
+    >>> base = MapSystem(logistic, 1, (2.0,))
+    >>> ens = iterate_ensemble(base, [0.1], 500, params=[(r,) for r in (2.5, 2.8)],
+    ...                        save="final")
+    >>> ens.y_final[:, 0].round(6)   # the fixed points 1 - 1/r
+    array([0.6     , 0.642857])
+    """
+    what = "iterate_ensemble"
+    ref, plist = _members(map_system, params, "map", what)
+    n = int(ref.n_states)
+    X = _initial_states(x0, n, None if plist is None else len(plist), _name(ref), what="x0")
+    B = X.shape[0]
+    n_steps = count("n_steps", n_steps, low=0)
+    transient = count("transient", transient, low=0)
+    save_every = count("save_every", save_every, low=1)
+    k0 = count("k0", k0, low=-(2 ** 62))
+    save = _save_mode(save)
+    debug = _debug_flag(debug)
+    n_threads = _threads(n_threads, B)
+    if plist is None:
+        P, layout = ref.params, _layout_shared(ref.params)
+    else:
+        P, layout = _stack(ref.params, plist)
+    mod = ensemble_loops_for("map", ref.step, getattr(ref, "jac", None), None, layout,
+                             boundscheck=debug)
+    m = n_steps // save_every + 1
+    keep = save == "all"
+    check_allocation(f"the iterates of {B} members", (B, m if keep else 0, n),
+                     hint="save='final' keeps only the last state, save_every fewer")
+    OUT_X = np.full((B, m, n), np.nan) if keep else np.empty((B, 0, n))
+    SI = np.zeros((B, 4), dtype=np.int64)
+    SI[:, _SI_STATUS] = _NOT_RUN
+    SI[:, _MAP_K] = k0
+    order = np.arange(B, dtype=np.int64)
+
+    def scratch():
+        return (np.zeros(1, dtype=np.int64), np.empty(m, np.int64),
+                np.empty((0 if keep else m, n)))
+
+    before = (X, SI, n_steps, transient, save_every, P)
+
+    def after(s):
+        return (s[1], OUT_X, keep, s[2] if not keep else np.empty((0, n)))
+
+    runner = _chunk_runner(mod.ens_iterate, order, before, after)
+    try:
+        s0 = scratch()
+        mod.ens_iterate(order, 0, 0, s0[0], *before, *after(s0))
+    except NumbaError as e:
+        raise _compile_error(ref, e, kernel="step(k, x, p, x_next)") from None
+    errors, interrupted = _run_members(B, n_threads, scratch, runner, progress, what)
+    status = SI[:, _SI_STATUS].copy()
+    details = {}
+    for i, err in errors.items():
+        status[i] = KERNEL_ERROR
+        details[i] = _kernel_error_detail(ref, err, int(SI[i, _MAP_K]), debug,
+                                          where="the iteration from k")
+    status[status == _NOT_RUN] = INTERRUPTED
+    done = SI[:, _MAP_DONE].copy()
+    t_out = k0 + transient + save_every * np.arange(m, dtype=np.int64) if keep \
+        else np.array([k0 + transient + n_steps], dtype=np.int64)
+    ens = EnsembleSolution(t_out, OUT_X if keep else None, X, SI[:, _MAP_K].copy(), status, done,
+                           done, done, np.zeros(B, np.int64),
+                           SI[:, _MAP_NOUT].copy() if keep else np.ones(B, np.int64), "iterate",
+                           details=details, exceptions=errors, map_=(n_steps, transient))
+    if interrupted:
+        raise Interrupted(ens)
+    return ens
