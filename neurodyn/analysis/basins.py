@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 
 import solvers
+from solvers._checks import check_allocation, count, real_array, real_number
 from solvers._codegen import loops_for
 
-from .limit_cycle import section_crossings
+from .jacobian import _check
+from .limit_cycle import _crossings
 
 __all__ = ["basins", "Basins", "Attractor"]
 
@@ -36,12 +38,15 @@ class Attractor:
 @dataclass(frozen=True)
 class Basins:
     """``labels`` (per sample, index into ``attractors``; -1 unclassified), ``attractors``,
-    ``fractions`` (share of samples per attractor, in the order of ``attractors``) and
-    ``final`` (final states, shape (m, n))."""
+    ``fractions`` (share of samples per attractor, in the order of ``attractors``),
+    ``final`` (final states, shape (m, n); NaN rows where the integration failed) and
+    ``message`` (empty when every sample was integrated, else how many failed and why the
+    first did; when all failed, ``attractors`` is empty and every label is -1)."""
     labels: np.ndarray
     attractors: list
     fractions: np.ndarray
     final: np.ndarray
+    message: str = ""
 
     @property
     def unclassified(self):
@@ -51,10 +56,15 @@ class Basins:
 def _points_of(fixed_points, n):
     if fixed_points is None:
         return np.empty((0, n))
-    pts = [np.asarray(getattr(fp, "x", fp), dtype=float) for fp in fixed_points]
-    for i, q in enumerate(pts):
+    if isinstance(fixed_points, (str, bytes)) or not hasattr(fixed_points, "__iter__"):
+        raise TypeError(f"fixed_points must be a sequence of points (arrays or results with "
+                        f".x), got {fixed_points!r}")
+    pts = []
+    for i, fp in enumerate(fixed_points):
+        q = real_array(f"fixed_points[{i}]", getattr(fp, "x", fp), finite=True)
         if q.shape != (n,):
             raise ValueError(f"fixed_points[{i}] has shape {q.shape}, expected ({n},)")
+        pts.append(q)
     return np.array(pts).reshape(-1, n)
 
 
@@ -66,6 +76,7 @@ def basins(system, samples, *, t_final=100.0, fixed_points=None, tol=1e-3, f_tol
     Parameters
     ----------
     system : ODESystem or model
+        A continuous-time system; a map or a discrete-time network is refused (TypeError).
     samples : array_like, shape (m, n)
         Initial conditions.
     t_final : float
@@ -83,6 +94,14 @@ def basins(system, samples, *, t_final=100.0, fixed_points=None, tol=1e-3, f_tol
     tol_cycle : float, optional
         Distance from a cycle's sampled orbit within which a state is on it; default
         ``max(10 tol, 2 %`` of the orbit's extent).
+    rtol, atol, method
+        Passed to ``solvers.solve`` (which checks them).
+
+    Returns
+    -------
+    Basins
+        Samples whose integration fails get the label -1, and ``message`` says how many
+        failed and why the first did (when all fail there are no attractors).
 
     Example
     -------
@@ -93,17 +112,28 @@ def basins(system, samples, *, t_final=100.0, fixed_points=None, tol=1e-3, f_tol
     >>> [round(float(a.x[0]), 6) for a in b.attractors], b.fractions
     ([-1.0, 1.0], array([0.5, 0.5]))
     """
+    _check(system, "basins", maps=False)
     n = int(system.n_states)
-    X = np.array(samples, dtype=float)
+    X = np.array(real_array("samples", samples, finite=False))
     if X.ndim == 1 and n == 1:
         X = X[:, None]
     if X.ndim != 2 or X.shape[1] != n:
         raise ValueError(f"samples must have shape (m, {n}), got {np.shape(samples)}")
+    if X.shape[0] == 0:
+        raise ValueError(f"samples is empty: give at least one initial condition, shape "
+                         f"(m, {n})")
     if not np.all(np.isfinite(X)):
         bad = int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])
         raise ValueError(f"samples[{bad}] is not finite")
-    if not (float(t_final) > 0):
-        raise ValueError(f"t_final must be positive, got {t_final!r}")
+    t_final = real_number("t_final", t_final, positive=True)
+    tol = real_number("tol", tol, positive=True)
+    f_tol = real_number("f_tol", f_tol, nonnegative=True)
+    t_window = real_number("t_window", t_window, positive=True)
+    n_window = count("n_window", n_window, low=3)
+    if tol_cycle is not None:
+        tol_cycle = real_number("tol_cycle", tol_cycle, positive=True)
+    check_allocation("basins' cycle window (n_window x states)", (n_window, n + 1),
+                     hint="lower n_window")
     known = _points_of(fixed_points, n)
     mod = loops_for("ode", system.rhs, getattr(system, "jac", None))
     p = system.params
@@ -112,15 +142,18 @@ def basins(system, samples, *, t_final=100.0, fixed_points=None, tol=1e-3, f_tol
     final = np.full((m, n), np.nan)
     attractors: list = []
     counts: list = []
-    te = np.linspace(0.0, float(t_window), int(n_window))
+    te = np.linspace(0.0, t_window, n_window)
+    failed, first_failure = 0, ""
     for s in range(m):
-        sol = solvers.solve(system, (0.0, float(t_final)), X[s], method=method, rtol=rtol,
+        sol = solvers.solve(system, (0.0, t_final), X[s], method=method, rtol=rtol,
                             atol=atol, max_steps=10_000_000)
         if not sol.success:
+            failed += 1
+            first_failure = first_failure or f"sample {s}: {sol.message}"
             continue
         y = sol.y_final
         final[s] = y
-        f = mod.eval_rhs(float(t_final), y, p)
+        f = mod.eval_rhs(t_final, y, p)
         if np.linalg.norm(f) <= f_tol * (1.0 + np.linalg.norm(y)):
             lab = -1
             for a, att in enumerate(attractors):
@@ -141,9 +174,11 @@ def basins(system, samples, *, t_final=100.0, fixed_points=None, tol=1e-3, f_tol
             counts[lab] += 1
             continue
         # Not at rest: continue and compare with the cycles found so far.
-        w = solvers.solve(system, (0.0, float(t_window)), y, method=method, t_eval=te,
+        w = solvers.solve(system, (0.0, t_window), y, method=method, t_eval=te,
                           rtol=rtol, atol=atol, max_steps=10_000_000)
         if not w.success:
+            failed += 1
+            first_failure = first_failure or f"sample {s} (window): {w.message}"
             continue
         lab = -1
         for a, att in enumerate(attractors):
@@ -157,7 +192,7 @@ def basins(system, samples, *, t_final=100.0, fixed_points=None, tol=1e-3, f_tol
         if lab < 0:
             Y = w.y
             c = int(np.argmax(Y.std(axis=0)))
-            tcs, _ = section_crossings(w.t, Y, c, float(Y[:, c].mean()))
+            tcs, _ = _crossings(w.t, Y, c, float(Y[:, c].mean()))
             period = float(np.median(np.diff(tcs))) if tcs.size >= 3 else float("nan")
             attractors.append(Attractor("cycle", Y[-1].copy(), period, Y.copy()))
             counts.append(0)
@@ -171,7 +206,14 @@ def basins(system, samples, *, t_final=100.0, fixed_points=None, tol=1e-3, f_tol
                                   tuple(np.round(attractors[a].x, 9))))
     remap = np.empty(len(attractors), dtype=np.int64)
     remap[order] = np.arange(len(attractors))
-    labels = np.where(labels >= 0, remap[np.maximum(labels, 0)], -1)
+    if attractors:  # none when every integration failed: all labels stay -1
+        labels = np.where(labels >= 0, remap[np.maximum(labels, 0)], -1)
     attractors = [attractors[a] for a in order]
     fractions = np.array([counts[a] for a in order], dtype=float) / m
-    return Basins(labels, attractors, fractions, final)
+    if failed == m:
+        message = f"every sample's integration failed ({m} of {m}); {first_failure}"
+    elif failed:
+        message = f"{failed} of {m} samples' integrations failed (label -1); {first_failure}"
+    else:
+        message = ""
+    return Basins(labels, attractors, fractions, final, message)

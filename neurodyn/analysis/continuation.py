@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import root
 
+from solvers._checks import count, real_number
+
 from .fixed_points import _sorted_eigs, classify
-from .jacobian import _EPS3, _Evaluator, _state
+from .jacobian import _EPS3, _check, _Evaluator, _state
 
 __all__ = ["Branch", "Bifurcation", "continuation"]
 
@@ -76,6 +78,7 @@ def _family(system, param):
                             "its params tuple or a function (system, mu) -> system")
         return lambda mu: system.replace(**{param: mu})
     if isinstance(param, numbers.Integral) and not isinstance(param, bool):
+        _check(system, "continuation")
         p = tuple(system.params)
         i = int(param)
         if not -len(p) <= i < len(p):
@@ -146,18 +149,21 @@ def continuation(system, param, start, stop, x0, *, ds=None, ds_max=None, ds_min
     (0, 7.9973)
     """
     make = _family(system, param)
-    start, stop = float(start), float(stop)
-    if not (np.isfinite(start) and np.isfinite(stop)) or start == stop:
+    start = real_number("start", start)
+    stop = real_number("stop", stop)
+    if start == stop:
         raise ValueError(f"start and stop must be finite and different, got {start}, {stop}")
     span = abs(stop - start)
-    ds = span / 100 if ds is None else float(ds)
-    ds_max = span / 20 if ds_max is None else float(ds_max)
-    ds_min = span * 1e-9 if ds_min is None else float(ds_min)
-    for name, v in (("ds", ds), ("ds_max", ds_max), ("ds_min", ds_min), ("tol", tol)):
-        if not (np.isfinite(v) and v > 0):
+    ds = span / 100 if ds is None else real_number("ds", ds, positive=True)
+    ds_max = span / 20 if ds_max is None else real_number("ds_max", ds_max, positive=True)
+    ds_min = span * 1e-9 if ds_min is None else real_number("ds_min", ds_min, positive=True)
+    for name, v in (("ds", ds), ("ds_max", ds_max), ("ds_min", ds_min)):
+        if not (np.isfinite(v) and v > 0):  # a span so large its defaults overflow
             raise ValueError(f"{name} must be a positive finite number, got {v!r}")
-    if max_steps < 1:
-        raise ValueError(f"max_steps must be >= 1, got {max_steps!r}")
+    if ds_min > ds_max:
+        raise ValueError(f"ds_min = {ds_min!r} exceeds ds_max = {ds_max!r}")
+    tol = real_number("tol", tol, positive=True)
+    max_steps = count("max_steps", max_steps, low=1)
     direction = 1.0 if stop > start else -1.0
 
     ev0 = _Evaluator(make(start), t, "continuation")

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solvers._checks import real_array, real_number
+
 __all__ = ["energy_along", "EnergyCheck"]
 
 
@@ -27,7 +29,8 @@ def energy_along(model, trajectory, tol=None):
         ``ContinuousHopfield``, ``ContinuousBAM``, ``Hopfield``, … (models whose dynamics
         decrease a Lyapunov function under their stated conditions, e.g. symmetric weights).
     trajectory : Solution or array_like, shape (k, n)
-        A ``solvers.Solution`` (its ``y`` is used) or the states themselves.
+        A ``solvers.Solution`` (its ``y`` is used) or the states themselves (finite real
+        numbers; a trajectory that diverged is refused, naming its first non-finite entry).
     tol : float, optional
         Allowed rise between consecutive states; default 1e-9 times the largest |E| (at least
         1e-12), so rounding in the energy itself is not reported as a rise.
@@ -44,7 +47,9 @@ def energy_along(model, trajectory, tol=None):
     energy = getattr(model, "energy", None)
     if not callable(energy):
         raise TypeError(f"{type(model).__name__} defines no energy (Lyapunov) function")
-    states = np.asarray(getattr(trajectory, "y", trajectory), dtype=float)
+    states = real_array("trajectory", getattr(trajectory, "y", trajectory))
+    if tol is not None:
+        tol = real_number("tol", tol, nonnegative=True)
     if states.ndim != 2 or states.shape[0] < 2:
         raise ValueError(f"trajectory must hold at least two states, shape (k, n); got "
                          f"{states.shape}")

@@ -8,15 +8,16 @@ saddles between them. Slow points follow Sussillo & Barak (2013): local minima o
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize, root
 
 import solvers
+from solvers._checks import (InvalidTypeError, count, real_array, real_number, rng_from_seed,
+                             seed_value)
 
-from .jacobian import _Evaluator, _state
+from .jacobian import _check, _Evaluator, _flag, _state, _time
 
 __all__ = ["FixedPoint", "SlowPoint", "fixed_points", "slow_points", "classify"]
 
@@ -61,7 +62,9 @@ def classify(eigenvalues, is_map=False, tol=1e-8):
     >>> classify([0.5, 3.0], is_map=True)
     'saddle'
     """
-    ev = np.asarray(eigenvalues, dtype=complex)
+    ev = _eigenvalues(eigenvalues)
+    is_map = _flag("is_map", is_map)
+    tol = real_number("tol", tol, nonnegative=True)
     scale = max(1.0, float(np.max(np.abs(ev)))) if ev.size else 1.0
     if is_map:
         d = np.abs(ev) - 1.0
@@ -81,6 +84,35 @@ def classify(eigenvalues, is_map=False, tol=1e-8):
     return "saddle"
 
 
+def _eigenvalues(value):
+    """Eigenvalues as a non-empty, finite 1-D complex array (real or complex entries)."""
+    if isinstance(value, (str, bytes)):
+        raise InvalidTypeError(f"eigenvalues must be an array of numbers, got {value!r} (str)")
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise InvalidTypeError(f"eigenvalues must be an array of numbers: {err}") from None
+    if raw.dtype.kind == "c":
+        ev = raw.astype(complex)
+    else:
+        try:
+            ev = real_array("eigenvalues", value, finite=False).astype(complex)
+        except InvalidTypeError as err:  # complex values are fine here: say so
+            raise InvalidTypeError(str(err).replace("real numbers", "real or complex numbers")
+                                   ) from None
+    if ev.ndim != 1:
+        raise ValueError(f"eigenvalues must be 1-D, got shape {ev.shape}")
+    if ev.size == 0:
+        raise ValueError("eigenvalues is empty: a fixed point has one eigenvalue per state")
+    bad = np.flatnonzero(~np.isfinite(ev))
+    if bad.size:
+        i = int(bad[0])
+        shown = ev[i] if raw.dtype.kind == "c" else ev[i].real
+        raise ValueError(f"eigenvalues[{i}] = {shown} is not finite: no stability class can "
+                         "be read from it")
+    return ev
+
+
 def _sorted_eigs(J, is_map):
     ev = np.linalg.eigvals(J)
     key = -np.abs(ev) if is_map else -ev.real
@@ -95,16 +127,23 @@ _SCALE = 10.0
 def _box(box, n, what):
     if box is None:
         return None
-    if isinstance(box, numbers.Real):
-        if not box > 0:
+    if not isinstance(box, (list, tuple)) and not (isinstance(box, np.ndarray) and box.ndim):
+        v = real_number("box", box)
+        if not v > 0:
             raise ValueError(f"{what}: box as a number is a half-width and must be > 0, "
                              f"got {box!r}")
-        return np.full(n, -float(box)), np.full(n, float(box))
+        return np.full(n, -v), np.full(n, v)
     try:
         lo, hi = box
-        lo = np.broadcast_to(np.asarray(lo, dtype=float), (n,)).copy()
-        hi = np.broadcast_to(np.asarray(hi, dtype=float), (n,)).copy()
     except (TypeError, ValueError):
+        raise ValueError(f"{what}: box must be a half-width or a pair (low, high) of numbers "
+                         f"or length-{n} vectors, got {box!r}") from None
+    lo = real_array("box[0] (low)", lo, finite=False)
+    hi = real_array("box[1] (high)", hi, finite=False)
+    try:
+        lo = np.broadcast_to(lo, (n,)).copy()
+        hi = np.broadcast_to(hi, (n,)).copy()
+    except ValueError:
         raise ValueError(f"{what}: box must be a half-width or a pair (low, high) of numbers "
                          f"or length-{n} vectors, got {box!r}") from None
     bad = np.flatnonzero(~(np.isfinite(lo) & np.isfinite(hi) & (hi > lo)))
@@ -115,10 +154,15 @@ def _box(box, n, what):
     return lo, hi
 
 
-def _count(name, v, lo):
-    if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < lo:
-        raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
-    return int(v)
+def _common_options(system, what, n_starts, seed, include_trajectories, t_traj, dedup_tol):
+    """Checks shared by fixed_points and slow_points, made before anything is compiled."""
+    is_map = _check(system, what)
+    n_starts = count("n_starts", n_starts, low=1)
+    seed = seed_value("seed", seed)
+    include_trajectories = _flag("include_trajectories", include_trajectories)
+    t_traj = _time("t_traj", t_traj, is_map, positive=True, at_least_one=True)
+    dedup_tol = real_number("dedup_tol", dedup_tol, nonnegative=True)
+    return n_starts, seed, include_trajectories, t_traj, dedup_tol
 
 
 def _trajectory_states(system, ev, starts, t_traj, n_samples):
@@ -126,8 +170,7 @@ def _trajectory_states(system, ev, starts, t_traj, n_samples):
     out = []
     for y0 in starts:
         if ev.is_map:
-            sol = solvers.iterate(system, y0, max(1, int(t_traj)),
-                                  save_every=max(1, int(t_traj) // n_samples))
+            sol = solvers.iterate(system, y0, t_traj, save_every=max(1, t_traj // n_samples))
         else:
             sol = solvers.solve(system, (0.0, float(t_traj)), y0,
                                 t_eval=np.linspace(0.0, t_traj, n_samples + 1),
@@ -139,7 +182,7 @@ def _trajectory_states(system, ev, starts, t_traj, n_samples):
 
 def _starts(system, ev, n_starts, seed, box, include_trajectories, t_traj, what):
     """Seeded random points in the box, plus states sampled along trajectories."""
-    rng = np.random.default_rng(seed)
+    rng = rng_from_seed("seed", seed)
     n = ev.n
     lohi = _box(box, n, what)
     traj = np.empty((0, n))
@@ -200,7 +243,7 @@ def fixed_points(system, *, n_starts=64, seed=0, box=None, tol=1e-10, max_residu
     system : ODESystem, MapSystem or a neurodyn model
     n_starts : int
         Random starting points (and the cap on trajectory samples).
-    seed : int
+    seed : int, sequence of ints, SeedSequence or Generator
         Seeds the random starts and the trajectories' initial states.
     box : float or (low, high), optional
         Where random starts are drawn: a half-width around 0, or bounds (numbers or length-n
@@ -209,13 +252,21 @@ def fixed_points(system, *, n_starts=64, seed=0, box=None, tol=1e-10, max_residu
         saddles between them) padded by 1 and by 20 % of its extent. Pass a box for systems
         whose states are not of order 1 to 10.
     tol : float
-        Newton's relative tolerance on ``x`` (``root``'s ``tol``).
+        Newton's relative tolerance on ``x`` (``root``'s ``tol``), >= 0.
     max_residual : float
-        Points whose max-norm residual exceeds this are discarded.
+        Points whose max-norm residual exceeds this are discarded (>= 0; ``inf`` keeps every
+        converged point).
+    dedup_tol : float
+        Radius (relative, >= 0) within which converged points are the same fixed point.
     include_trajectories : bool
         Also start from states along trajectories.
+    t_traj : float
+        Length of those trajectories (> 0; for a map a whole number of iterations >= 1).
     t : float
-        Time at which a non-autonomous system is frozen.
+        Time at which a non-autonomous system is frozen (for a map, a whole iteration index).
+
+    Bad options raise a ``ValueError`` (or ``solvers.InvalidTypeError``, a ``TypeError``, for
+    a value of the wrong kind) naming the option, before anything is computed.
 
     Returns
     -------
@@ -232,8 +283,12 @@ def fixed_points(system, *, n_starts=64, seed=0, box=None, tol=1e-10, max_residu
     >>> [(p.x.round(6), p.stability) for p in fixed_points(net)]
     [(array([2.75, 1.75]), 'unstable focus')]
     """
+    n_starts, seed, include_trajectories, t_traj, dedup_tol = _common_options(
+        system, "fixed_points", n_starts, seed, include_trajectories, t_traj, dedup_tol)
+    tol = real_number("tol", tol, nonnegative=True)
+    # inf keeps every converged point; NaN would silently keep none
+    max_residual = real_number("max_residual", max_residual, nonnegative=True, finite=False)
     ev = _Evaluator(system, t, "fixed_points")
-    n_starts = _count("n_starts", n_starts, 1)
     starts = _starts(system, ev, n_starts, seed, box, include_trajectories, t_traj,
                      "fixed_points")
 
@@ -284,8 +339,12 @@ def slow_points(system, *, n_starts=64, seed=0, box=None, q_max=np.inf, gtol=1e-
     >>> [(round(float(s.x[0]), 6) + 0.0, round(s.q, 9)) for s in sp]
     [(0.0, 5e-05)]
     """
+    n_starts, seed, include_trajectories, t_traj, dedup_tol = _common_options(
+        system, "slow_points", n_starts, seed, include_trajectories, t_traj, dedup_tol)
+    q_max = real_number("q_max", q_max, nonnegative=True, finite=False)
+    gtol = real_number("gtol", gtol, nonnegative=True)
+    maxiter = count("maxiter", maxiter, low=1)
     ev = _Evaluator(system, t, "slow_points")
-    n_starts = _count("n_starts", n_starts, 1)
     starts = _starts(system, ev, n_starts, seed, box, include_trajectories, t_traj,
                      "slow_points")
 

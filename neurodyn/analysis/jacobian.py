@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from solvers._checks import InvalidTypeError, real_array, real_number
 from solvers._codegen import loops_for
 
 __all__ = ["jacobian"]
@@ -22,43 +23,92 @@ def _is_map(system):
     return hasattr(system, "step") and not hasattr(system, "rhs")
 
 
-def _check(system, what):
+def _system_name(system):
+    return getattr(system, "name", None) or type(system).__name__
+
+
+def _check(system, what, *, maps=True):
+    """Refuse (InvalidTypeError, naming ``what`` and what it accepts) anything but a system
+    ``what`` can analyse; return True for a map, False for a flow.
+
+    ``maps=False``: only continuous-time systems (flows) are accepted.
+    """
+    kind = type(system).__name__
+    if maps:
+        wants = (f"{what}() needs an ODESystem, a MapSystem or a neurodyn model that is one "
+                 "(CTRNN, ContinuousHopfield, ContinuousBAM, ...)")
+    else:
+        wants = (f"{what}() needs a continuous-time system (an ODESystem, or a neurodyn model "
+                 "that is one: CTRNN, ContinuousHopfield, ContinuousBAM, ...)")
+    if callable(getattr(system, "system", None)) and not hasattr(system, "n_states"):
+        hint = "; call its .system(...) to get one as an ODESystem"
+    elif (not hasattr(system, "rhs") and not hasattr(system, "step")
+          and type(system).__module__.startswith("neurodyn")):
+        hint = (f" ({kind} is a discrete-time network that runs its own updates, not a "
+                "system)")
+    else:
+        hint = ""
     for attr in ("params", "n_states"):
         if not hasattr(system, attr):
-            raise TypeError(f"{what}() needs an ODESystem, a MapSystem or a neurodyn model; "
-                            f"{type(system).__name__} has no .{attr}")
+            raise InvalidTypeError(f"{wants}; got {kind}, which has no .{attr}{hint}")
     if not hasattr(system, "rhs") and not hasattr(system, "step"):
-        raise TypeError(f"{what}() needs a system with a kernel (.rhs for a flow, .step for a "
-                        f"map); {type(system).__name__} has neither")
+        raise InvalidTypeError(f"{wants}; {kind} has neither a kernel .rhs (a flow) nor .step "
+                               f"(a map){hint}")
+    is_map = _is_map(system)
+    if is_map and not maps:
+        raise InvalidTypeError(f"{wants}; got {system!r}, a map (discrete time)")
+    return is_map
+
+
+def _flag(name, value):
+    """``value`` as a bool; ints, strings and the like are refused, not read as truth values."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidTypeError(f"{name} must be True or False, got {value!r} "
+                               f"({type(value).__name__})")
+    return bool(value)
+
+
+def _time(name, value, is_map, *, positive=False, nonnegative=False, at_least_one=False):
+    """A time: a real number for a flow; for a map an iteration count, which must be a whole
+    number (a float such as 20.0 is accepted, 2.5 is not truncated)."""
+    v = real_number(name, value, positive=positive, nonnegative=nonnegative)
+    if is_map:
+        if not v.is_integer():
+            raise ValueError(f"{name} counts iterations for a map: it must be a whole number, "
+                             f"got {value!r}")
+        if at_least_one and v < 1:
+            raise ValueError(f"{name} counts iterations for a map: it must be >= 1, got "
+                             f"{value!r}")
+        return int(v)
+    return v
 
 
 def _state(y, n, system, what="y"):
-    v = np.array(y, dtype=np.float64)
+    v = real_array(what, y, finite=False)
     if v.ndim != 1 or v.size != n:
         raise ValueError(f"{what} must be a vector of length {n} for "
                          f"{getattr(system, 'name', type(system).__name__)}, got shape {v.shape}")
     bad = np.flatnonzero(~np.isfinite(v))
     if bad.size:
         raise ValueError(f"{what}[{bad[0]}] is {v[bad[0]]}: states must be finite")
-    return v
+    return v.copy() if v is y else v
 
 
 class _Evaluator:
     """``F`` (the vector field or the map) and its Jacobian at a fixed time, compiled."""
 
     def __init__(self, system, t=0.0, what="jacobian"):
-        _check(system, what)
+        self.is_map = _check(system, what)
         self.system = system
         self.n = int(system.n_states)
-        self.is_map = _is_map(system)
         self.p = system.params
         self.has_jac = getattr(system, "jac", None) is not None
+        # t: the time a non-autonomous flow is frozen at, or a map's iteration index
+        self.t = _time("t", t, self.is_map)
         if self.is_map:
             self.mod = loops_for("map", system.step, system.jac)
-            self.t = int(t)
         else:
             self.mod = loops_for("ode", system.rhs, system.jac)
-            self.t = float(t)
 
     def F(self, y):
         if self.is_map:

@@ -10,13 +10,15 @@ along the orbit).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 import solvers
+from solvers._checks import check_allocation, count, real_array, real_number
 from solvers._codegen import loops_for
+
+from .jacobian import _check
 
 __all__ = ["limit_cycle", "LimitCycle", "section_crossings"]
 
@@ -55,7 +57,35 @@ def section_crossings(t, y, component, level):
     >>> tc, _ = section_crossings(t, np.sin(t)[:, None], 0, 0.0)
     >>> np.round(tc, 3)
     array([6.283])
+
+    ``t`` (m,) must be non-decreasing and ``y`` (m, n) finite, one row per time; ``component``
+    an integer index ``0 <= component < n``; ``level`` a real number.
     """
+    t, y, component, level = _section_args(t, y, component, level)
+    return _crossings(t, y, component, level)
+
+
+def _section_args(t, y, component, level):
+    t = real_array("t", t, ndim=1, per="one time per sample")
+    y = real_array("y", y, ndim=2, per="one row per time, one column per state")
+    if y.shape[0] != t.size:
+        raise ValueError(f"y must have one row per time: t has {t.size} samples, y has shape "
+                         f"{y.shape}")
+    back = np.flatnonzero(np.diff(t) < 0)
+    if back.size:
+        i = int(back[0]) + 1
+        raise ValueError(f"t must be non-decreasing: t[{i}] = {t[i]!r} < t[{i - 1}] = "
+                         f"{t[i - 1]!r}")
+    component = count("component", component, low=-(1 << 62))
+    if not 0 <= component < y.shape[1]:
+        raise ValueError(f"component = {component} is out of range: y has {y.shape[1]} "
+                         f"component{'s' if y.shape[1] != 1 else ''} (0 to {y.shape[1] - 1})")
+    level = real_number("level", level)
+    return t, y, component, level
+
+
+def _crossings(t, y, component, level):
+    """section_crossings without the checks (for arrays this module made itself)."""
     v = y[:, component] - level
     i = np.flatnonzero((v[:-1] < 0) & (v[1:] >= 0))
     if i.size == 0:
@@ -83,12 +113,21 @@ def limit_cycle(system, y0, *, t_transient=200.0, t_search=200.0, n_samples=2000
         Integration time discarded before looking for the orbit.
     t_search : float
         Time sampled (``n_samples`` points) to find section crossings; it must hold a few
-        periods.
+        periods (> 0).
+    n_samples : int
+        Samples of the search trajectory (>= 3; enough to resolve each period finely).
     tol : float
         Newton stops when ``|φ(x, T) - x| <= tol (1 + |x|)``.
+    max_iter : int
+        Newton iterations at most (>= 1: the monodromy matrix comes from the last one).
     steps_per_period : int
         RK4 steps per period for the shooting and the monodromy matrix (the multipliers'
-        error is O(steps^-4)).
+        error is O(steps^-4)); >= 1.
+    rtol, atol : float
+        Tolerances of the transient and search integrations (checked by ``solvers.solve``).
+
+    A discrete-time system (a ``MapSystem``, a Hopfield network) is refused with a
+    ``TypeError``; bad options raise a ``ValueError`` naming them.
 
     Returns
     -------
@@ -104,23 +143,25 @@ def limit_cycle(system, y0, *, t_transient=200.0, t_search=200.0, n_samples=2000
     >>> lc.converged, round(lc.period, 2), lc.stable
     (True, 29.0, True)
     """
+    _check(system, "limit_cycle", maps=False)
     n = int(system.n_states)
-    y = np.array(y0, dtype=float)
-    if y.shape != (n,) or not np.all(np.isfinite(y)):
-        raise ValueError(f"y0 must be a finite vector of shape ({n},), got {np.shape(y0)}")
-    for nm, v in (("t_transient", t_transient), ("t_search", t_search)):
-        if not (float(v) >= 0 and math.isfinite(float(v))):
-            raise ValueError(f"{nm} must be a non-negative finite number, got {v!r}")
-    if float(t_search) <= 0:
-        raise ValueError(f"t_search must be positive, got {t_search!r}")
+    y = real_array("y0", y0, shape=(n,), per="one value per state")
+    t_transient = real_number("t_transient", t_transient, nonnegative=True)
+    t_search = real_number("t_search", t_search, positive=True)
+    n_samples = count("n_samples", n_samples, low=3)
+    tol = real_number("tol", tol, nonnegative=True)
+    max_iter = count("max_iter", max_iter, low=1)
+    steps_per_period = count("steps_per_period", steps_per_period, low=1)
+    check_allocation("limit_cycle's search samples (n_samples x states)", (n_samples, n + 1),
+                     hint="lower n_samples")
     if t_transient > 0:
-        sol = solvers.solve(system, (0.0, float(t_transient)), y, rtol=rtol, atol=atol,
+        sol = solvers.solve(system, (0.0, t_transient), y, rtol=rtol, atol=atol,
                             max_steps=10_000_000)
         if not sol.success:
             return _failed(f"transient failed: {sol.message}", n)
         y = sol.y_final
-    te = np.linspace(0.0, float(t_search), int(n_samples))
-    sol = solvers.solve(system, (0.0, float(t_search)), y, t_eval=te, rtol=rtol, atol=atol,
+    te = np.linspace(0.0, t_search, n_samples)
+    sol = solvers.solve(system, (0.0, t_search), y, t_eval=te, rtol=rtol, atol=atol,
                         max_steps=10_000_000)
     if not sol.success:
         return _failed(f"search integration failed: {sol.message}", n)
@@ -132,7 +173,7 @@ def limit_cycle(system, y0, *, t_transient=200.0, t_search=200.0, n_samples=2000
         return _failed("the trajectory settles to a fixed point (no oscillation)", n,
                        x=Y[-1].copy())
     level = float(Y[:, c].mean())
-    tc, pc = section_crossings(sol.t, Y, c, level)
+    tc, pc = _crossings(sol.t, Y, c, level)
     if tc.size < 3:
         return _failed(f"fewer than 3 section crossings in t_search = {t_search}: no periodic "
                        "orbit found (lengthen t_search)", n, (c, level), Y[-1].copy())
@@ -163,7 +204,7 @@ def limit_cycle(system, y0, *, t_transient=200.0, t_search=200.0, n_samples=2000
     it = 0
     M = np.full((n, n), np.nan)
     for it in range(1, max_iter + 1):
-        ns = int(steps_per_period)
+        ns = steps_per_period
         st, _, phi, M, _, _, _, _ = variational(0.0, x, eye, T / ns, ns, ns + 1, p)
         if st != 0:
             return _failed("non-finite state during Newton shooting", n, (c, level), x)

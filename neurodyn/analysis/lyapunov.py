@@ -8,14 +8,14 @@ Giorgilli & Strelcyn 1980; Shimada & Nagashima 1979).
 """
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from solvers import MapSystem
+from solvers._checks import check_allocation, count, real_array, real_number, rng_from_seed
 from solvers._codegen import loops_for
+
+from .jacobian import _check, _system_name
 
 __all__ = ["lyapunov_spectrum", "kaplan_yorke", "LyapunovResult"]
 
@@ -52,7 +52,17 @@ def kaplan_yorke(exponents):
     >>> kaplan_yorke([-1.0, -2.0])
     0.0
     """
-    lam = np.sort(np.asarray(exponents, dtype=float))[::-1]
+    lam = real_array("exponents", exponents, ndim=1, per="one exponent per entry")
+    if lam.size == 0:
+        raise ValueError("exponents is empty: the Kaplan-Yorke dimension needs at least one "
+                         "Lyapunov exponent")
+    return _kaplan_yorke(lam)
+
+
+def _kaplan_yorke(lam):
+    """kaplan_yorke without the checks: NaN for an empty or non-finite spectrum (a map whose
+    Jacobian is singular has an exponent of -inf)."""
+    lam = np.sort(np.asarray(lam, dtype=float))[::-1]
     if lam.size == 0 or not np.all(np.isfinite(lam)):
         return float("nan")
     csum = np.cumsum(lam)
@@ -65,34 +75,22 @@ def kaplan_yorke(exponents):
     return float(j + csum[j - 1] / abs(lam[j]))
 
 
-def _count(name, value, lo):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < lo:
-        raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
-    return int(value)
-
-
 def _k(k, n):
     if k is None:
         return n
-    k = _count("k", k, 1)
+    k = count("k", k, low=1)
     if k > n:
         raise ValueError(f"k = {k} exceeds the number of states ({n})")
     return k
 
 
 def _state(y0, n, name):
-    y = np.array(y0, dtype=np.float64)
-    if y.shape != (n,):
-        raise ValueError(f"{name} must have shape ({n},), got {y.shape}")
-    if not np.all(np.isfinite(y)):
-        raise ValueError(f"{name} must be finite")
-    return y
+    return np.array(real_array(name, y0, shape=(n,), per="one value per state"))
 
 
-def _initial_tangents(n, k, seed):
+def _initial_tangents(n, k, rng):
     # A random orthonormal frame: starting from the unit vectors can leave a tangent exactly in
     # an invariant subspace (e.g. the z-axis of Lorenz at x = y = 0) where it never rotates out.
-    rng = np.random.default_rng(seed)
     q, _ = np.linalg.qr(rng.standard_normal((n, k)))
     return np.ascontiguousarray(q)
 
@@ -108,7 +106,11 @@ def lyapunov_spectrum(system, y0, *, t_total=None, t_transient=0.0, dt=0.01, k=N
     averaging with re-orthonormalisation every ``renorm_every`` steps. Maps (a MapSystem; its
     ``jac`` when it has one, else central directional differences of ``step``):
     ``n_transient`` iterations discarded, then ``n_steps`` averaged, re-orthonormalised at
-    every iteration. ``k`` defaults to the full spectrum.
+    every iteration. ``k`` defaults to the full spectrum. ``seed`` (None, an
+    int >= 0, a sequence of them, a SeedSequence or a Generator) draws the random orthonormal
+    frame the tangents start from. Options of the other kind of system (for a
+    map ``t_total``, ``t_transient``, ``dt``, ``renorm_every``; for a flow ``n_steps``,
+    ``n_transient``) are refused, not ignored; ``t_total`` must hold at least one step ``dt``.
 
     The error is dominated by the finite averaging time (it falls like 1/sqrt(t_total) for a
     chaotic flow) and, for flows, by the RK4 step (the exponents' sum is the time average of
@@ -129,20 +131,28 @@ def lyapunov_spectrum(system, y0, *, t_total=None, t_transient=0.0, dt=0.01, k=N
     >>> bool(abs(r.exponents[0] - 0.419) < 0.01), bool(abs(r.sum - np.log(0.3)) < 1e-9)
     (True, True)
     """
-    is_map = isinstance(system, MapSystem) or (hasattr(system, "step")
-                                               and not hasattr(system, "rhs"))
-    name = getattr(system, "name", type(system).__name__)
+    is_map = _check(system, "lyapunov_spectrum")
+    name = _system_name(system)
     n = int(system.n_states)
     kk = _k(k, n)
-    Q0 = _initial_tangents(n, kk, seed)
+    rng = rng_from_seed("seed", seed)
     if is_map:
         if n_steps is None:
             raise ValueError(f"{name} is a map: give n_steps (and n_transient), not t_total")
         if t_total is not None:
             raise ValueError(f"{name} is a map: t_total is for flows; use n_steps")
-        n_steps = _count("n_steps", n_steps, 1)
-        n_transient = _count("n_transient", n_transient, 0)
-        x = _state(y0, n, "x0")
+        if real_number("t_transient", t_transient) != 0:
+            raise ValueError(f"{name} is a map: t_transient is for flows; use n_transient")
+        # flow-only options would be ignored: refuse values other than their defaults
+        if real_number("dt", dt) != 0.01:
+            raise ValueError(f"{name} is a map: dt is for flows (a map steps by iterations)")
+        if count("renorm_every", renorm_every, low=1) != 10:
+            raise ValueError(f"{name} is a map: renorm_every is for flows (a map's tangents "
+                             "are re-orthonormalised at every iteration)")
+        n_steps = count("n_steps", n_steps, low=1)
+        n_transient = count("n_transient", n_transient, low=0)
+        x = _state(y0, n, "y0")
+        Q0 = _initial_tangents(n, kk, rng)
         mod = loops_for("map", system.step, system.jac)
         variational = mod.map_variational
         p = system.params
@@ -158,23 +168,30 @@ def lyapunov_spectrum(system, y0, *, t_total=None, t_transient=0.0, dt=0.01, k=N
         lam = logsum / n_steps
         order = np.argsort(-lam)
         lam = lam[order]
-        return LyapunovResult(lam, kaplan_yorke(lam), x)
+        return LyapunovResult(lam, _kaplan_yorke(lam), x)
 
-    if n_steps is not None or n_transient:
-        raise ValueError(f"{name} is a flow: give t_total and t_transient, not n_steps")
+    if n_steps is not None or (n_transient is not None
+                               and count("n_transient", n_transient) != 0):
+        raise ValueError(f"{name} is a flow: give t_total and t_transient, not n_steps or "
+                         "n_transient")
     if t_total is None:
         raise ValueError("give t_total, the averaging time")
-    t_total = float(t_total)
-    t_transient = float(t_transient)
-    dt = float(dt)
-    if not (dt > 0 and math.isfinite(dt)):
-        raise ValueError(f"dt must be a positive finite number, got {dt!r}")
-    if not (t_total > 0 and math.isfinite(t_total)):
-        raise ValueError(f"t_total must be positive and finite, got {t_total!r}")
-    if not (t_transient >= 0 and math.isfinite(t_transient)):
-        raise ValueError(f"t_transient must be >= 0 and finite, got {t_transient!r}")
-    renorm_every = _count("renorm_every", renorm_every, 1)
+    t_total = real_number("t_total", t_total, positive=True)
+    t_transient = real_number("t_transient", t_transient, nonnegative=True)
+    dt = real_number("dt", dt, positive=True)
+    renorm_every = count("renorm_every", renorm_every, low=1)
+    if t_total < dt:
+        raise ValueError(f"t_total = {t_total!r} is shorter than one step dt = {dt!r}: "
+                         "nothing would be averaged (lengthen t_total or shorten dt)")
+    for what, span_ in (("t_total", t_total), ("t_transient", t_transient)):
+        if span_ / dt > 2.0 ** 53:
+            raise ValueError(f"{what} / dt = {span_ / dt:.3g} RK4 steps: too many to take "
+                             "(raise dt)")
+    ns = max(1, int(round(t_total / dt)))
+    check_allocation("lyapunov_spectrum's running estimates (one row per renormalisation)",
+                     (ns // renorm_every + 2, kk + 1), hint="raise renorm_every or dt")
     y = _state(y0, n, "y0")
+    Q0 = _initial_tangents(n, kk, rng)
     # RK4 without any tableau: the module is the per-kernel "base" one the stiff path uses.
     mod = loops_for("ode", system.rhs, system.jac)
     variational = mod.rk4_variational
@@ -187,7 +204,6 @@ def lyapunov_spectrum(system, y0, *, t_total=None, t_transient=0.0, dt=0.01, k=N
         if st != 0:
             raise FloatingPointError(f"{name}: non-finite state during the transient, at "
                                      f"t = {t:.6g}")
-    ns = max(1, int(round(t_total / dt)))
     # the loop skips renormalisation when renorm_every > steps (that is the monodromy mode)
     renorm_every = min(renorm_every, ns)
     st, t_end, y, _, logsum, ht, hl, nh = variational(t, y, Q0, dt, ns, renorm_every, p)
@@ -200,4 +216,4 @@ def lyapunov_spectrum(system, y0, *, t_total=None, t_transient=0.0, dt=0.01, k=N
     lam = lam[order]
     ht = ht[:nh]
     hist = hl[:nh][:, order] / (ht - t)[:, None]
-    return LyapunovResult(lam, kaplan_yorke(lam), y, ht - t, hist)
+    return LyapunovResult(lam, _kaplan_yorke(lam), y, ht - t, hist)
