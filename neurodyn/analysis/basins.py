@@ -144,17 +144,30 @@ def basins(system, samples, *, t_final=100.0, fixed_points=None, tol=1e-3, f_tol
     counts: list = []
     te = np.linspace(0.0, t_window, n_window)
     failed, first_failure = 0, ""
+    # Every sample in one ensemble (each member is exactly the solve of that sample); the
+    # windows of the samples not at rest are integrated as ensembles too, in blocks that
+    # bound their memory, and classified in sample order as before.
+    ens = solvers.solve_ensemble(system, (0.0, t_final), X, method=method, rtol=rtol,
+                                 atol=atol, max_steps=10_000_000, save="final")
+    block = max(1, (1 << 24) // (n_window * n))
+    windows: dict = {}
+    moving: list = []
     for s in range(m):
-        sol = solvers.solve(system, (0.0, t_final), X[s], method=method, rtol=rtol,
-                            atol=atol, max_steps=10_000_000)
-        if not sol.success:
-            failed += 1
-            first_failure = first_failure or f"sample {s}: {sol.message}"
+        if not ens.success[s]:
             continue
-        y = sol.y_final
-        final[s] = y
+        y = ens.y_final[s]
         f = mod.eval_rhs(t_final, y, p)
-        if np.linalg.norm(f) <= f_tol * (1.0 + np.linalg.norm(y)):
+        if not np.linalg.norm(f) <= f_tol * (1.0 + np.linalg.norm(y)):
+            moving.append(s)
+    position = {s: k for k, s in enumerate(moving)}
+    for s in range(m):
+        if not ens.success[s]:
+            failed += 1
+            first_failure = first_failure or f"sample {s}: {ens.message(s)}"
+            continue
+        y = ens.y_final[s]
+        final[s] = y
+        if s not in position:
             lab = -1
             for a, att in enumerate(attractors):
                 if att.kind == "fixed point" and np.linalg.norm(att.x - y) <= tol:
@@ -174,8 +187,14 @@ def basins(system, samples, *, t_final=100.0, fixed_points=None, tol=1e-3, f_tol
             counts[lab] += 1
             continue
         # Not at rest: continue and compare with the cycles found so far.
-        w = solvers.solve(system, (0.0, t_window), y, method=method, t_eval=te,
-                          rtol=rtol, atol=atol, max_steps=10_000_000)
+        if s not in windows:
+            k0 = position[s]
+            batch = moving[k0:k0 + block]
+            wens = solvers.solve_ensemble(system, (0.0, t_window), ens.y_final[batch],
+                                          method=method, t_eval=te, rtol=rtol, atol=atol,
+                                          max_steps=10_000_000)
+            windows = {b: wens[k] for k, b in enumerate(batch)}
+        w = windows[s]
         if not w.success:
             failed += 1
             first_failure = first_failure or f"sample {s} (window): {w.message}"

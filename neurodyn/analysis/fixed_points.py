@@ -166,18 +166,24 @@ def _common_options(system, what, n_starts, seed, include_trajectories, t_traj, 
 
 
 def _trajectory_states(system, ev, starts, t_traj, n_samples):
-    """States along short trajectories (flows: solvers.solve; maps: solvers.iterate)."""
+    """States along short trajectories from every start, as one ensemble (flows:
+    solvers.solve_ensemble; maps: solvers.iterate_ensemble); each member is the solve (or
+    iterate) of that start, non-finite states dropped."""
+    if len(starts) == 0:
+        return np.empty((0, ev.n))
+    if ev.is_map:
+        ens = solvers.iterate_ensemble(system, starts, t_traj,
+                                       save_every=max(1, t_traj // n_samples))
+    else:
+        ens = solvers.solve_ensemble(system, (0.0, float(t_traj)), starts,
+                                     t_eval=np.linspace(0.0, t_traj, n_samples + 1),
+                                     rtol=1e-6, atol=1e-9)
     out = []
-    for y0 in starts:
-        if ev.is_map:
-            sol = solvers.iterate(system, y0, t_traj, save_every=max(1, t_traj // n_samples))
-        else:
-            sol = solvers.solve(system, (0.0, float(t_traj)), y0,
-                                t_eval=np.linspace(0.0, t_traj, n_samples + 1),
-                                rtol=1e-6, atol=1e-9)
-        y = sol.y[1:] if len(sol.y) > 1 else sol.y
+    for i in range(len(starts)):
+        k = int(ens.n_out[i])
+        y = ens.y[i, 1:k] if k > 1 else ens.y[i, :k]
         out.append(y[np.all(np.isfinite(y), axis=1)])
-    return np.concatenate(out) if out else np.empty((0, ev.n))
+    return np.concatenate(out)
 
 
 def _starts(system, ev, n_starts, seed, box, include_trajectories, t_traj, what):
