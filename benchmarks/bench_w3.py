@@ -240,6 +240,30 @@ def bias_sweep(solvers, neurodyn, n_side):
     return biases, res
 
 
+def decay(t, y, p, dydt):
+    dydt[0] = -p[0] * y[0]
+
+
+def load_balance(solvers):
+    """Members of very unequal cost, sorted by cost: y' = -k y on [0, 1] with k = 1 ... 4000
+    ascending (an explicit method's steps grow with k, ~1 to ~1400 steps). A static split of
+    the members between threads would give one thread nearly all the work."""
+    ks = np.linspace(1.0, 4000.0, 20000)
+    base = solvers.ODESystem(decay, 1, (1.0,))
+    plist = [(k,) for k in ks]
+    solvers.solve_ensemble(base, (0.0, 1.0), [1.0], params=plist[:10], save="final")
+    out = {}
+    for nt in (1, 2):
+        best = np.inf
+        for _ in range(3):
+            t0 = time.perf_counter()
+            ens = solvers.solve_ensemble(base, (0.0, 1.0), [1.0], params=plist, save="final",
+                                         n_threads=nt)
+            best = min(best, time.perf_counter() - t0)
+        out[nt] = best
+    return out, int(ens.nsteps.min()), int(ens.nsteps.max())
+
+
 def main():
     args, info, monitor = begin(__doc__, "W3 ensemble (W1 CTRNN from 10,000 ICs, t in [0, 50], "
                                 "final state, rtol 1e-6, atol 1e-9) and a 10,000-bias sweep")
@@ -315,8 +339,14 @@ def main():
             print(f"  {name:<28} {t:8.3f} s   {base_t / t:6.1f}x vs the loop   "
                   f"oscillating: {int(np.sum(~np.isnan(p)))}   periods equal the loop's: {same}")
             sweep[name] = t
+    balance = {}
+    if eng is not None:
+        balance, lo, hi = load_balance(solvers)
+        print(f"\n== load balance: 20,000 members of y' = -k y, k ascending, {lo} to {hi} steps "
+              f"each: 1 thread {balance[1]:.3f} s, 2 threads {balance[2]:.3f} s, "
+              f"efficiency {balance[1] / balance[2]:.2f}x")
     end(info, monitor)
-    dump_json(args.json, info, rows, sweep=sweep)
+    dump_json(args.json, info, rows, sweep=sweep, balance=balance)
 
 
 if __name__ == "__main__":

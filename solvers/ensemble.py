@@ -213,10 +213,10 @@ def _members(system, params, kind, what):
                 if int(s.n_states) != n:
                     raise ValueError(f"{what}: systems[{k}] has {int(s.n_states)} states, "
                                      f"systems[0] has {n}")
-                plist.append(_match(ref.params, s.params, f"systems[{k}].params"))
-            else:
-                plist.append(ref.params)
-        return ref, plist
+            plist.append(s.params)
+        # Their layouts are checked column by column in _stack (a per-member _match cost
+        # 15 us a member, more than many a member's whole integration).
+        return ref, _Members(plist, "systems[{}].params")
     _check_kind(system, kind, what, "system")
     if params is None:
         return system, None
@@ -229,11 +229,21 @@ def _members(system, params, kind, what):
                                f"member) or one tuple for all, got {type(params).__name__}")
     if not params:
         raise ValueError(f"{what}: params is an empty list: the ensemble has no members")
-    plist = []
     for k, p in enumerate(params):
-        got = normalize_params(p, owner=f"params[{k}]")
-        plist.append(_match(system.params, got, f"params[{k}]"))
-    return system, plist
+        if not isinstance(p, tuple):
+            raise InvalidTypeError(f"{what}: params[{k}] must be a params tuple like the "
+                                   f"system's, got {type(p).__name__}")
+    return system, _Members(list(params), "params[{}]")
+
+
+class _Members(list):
+    """Members' params tuples, not yet checked against the reference layout (_stack does it,
+    column by column, and names the first member that differs); ``where`` formats a member's
+    name."""
+
+    def __init__(self, items, where):
+        super().__init__(items)
+        self.where = where
 
 
 class _Params:
@@ -265,12 +275,27 @@ def _check_kind(s, kind, what, where):
         raise TypeError(f"{what}() needs a MapSystem, got {type(s).__name__} as {where}")
 
 
-def _same(a, b):
-    if a is b:
-        return True
-    if isinstance(a, np.ndarray):
-        return a.shape == b.shape and np.array_equal(a, b)
-    return a == b and type(a) is type(b)
+def _checked_member(ref, plist, k):
+    """Member k's params normalised and matched against ``ref`` (raises naming it)."""
+    where = plist.where.format(k) if isinstance(plist, _Members) else f"params[{k}]"
+    got = normalize_params(plist[k], owner=where)
+    return _match(ref, got, where)
+
+
+def _column_ok(r, col):
+    """Whether every entry of a params column has the layout of the reference entry ``r``
+    exactly as normalize_params leaves it (arrays: same dtype and shape; scalars: same type)."""
+    if isinstance(r, np.ndarray):
+        dt, sh = r.dtype, r.shape
+        return all(type(c) is np.ndarray and c.dtype == dt and c.shape == sh for c in col)
+    tr = type(r)
+    return all(type(c) is tr for c in col)
+
+
+# Up to this many bytes an array column is stacked first and compared with its first row in
+# one vectorised pass; above it (large arrays, few members) members are compared one by one so
+# that a shared 1000 x 1000 W is never copied per member.
+_STACK_FIRST_BYTES = 1 << 26
 
 
 def _frozen(a):
@@ -278,31 +303,66 @@ def _frozen(a):
     return a
 
 
-def _stack(ref, plist, where="params"):
+def _layout_ok(ref, rows):
+    """Whether every member's params already have the reference layout, exactly as
+    normalize_params leaves it (the common case: members built by one model's replace())."""
+    if not all(type(p) is tuple and len(p) == len(ref) for p in rows):
+        return False
+    for k, r in enumerate(ref):
+        col = [p[k] for p in rows]
+        if not (_layout_ok(r, col) if isinstance(r, tuple) else _column_ok(r, col)):
+            return False
+    return True
+
+
+def _stack(ref, plist):
     """The ensemble's params tuple and its layout (see ``_codegen.ensemble_loops_for``):
     entries equal in every member are shared as they are (a 1000 x 1000 W is not copied per
-    member), the others stacked along a new leading member axis."""
-    out, layout = [], []
+    member), the others stacked along a new leading member axis. Members' layouts are checked
+    against ``ref`` column by column; when one differs, every member is normalised and matched
+    one by one, which names the first that cannot be."""
+    if not _layout_ok(ref, plist):
+        plist = [_checked_member(ref, plist, k) for k in range(len(plist))]
+    return _stack_checked(ref, plist, "params")
+
+
+def _stack_checked(ref, plist, where):
     B = len(plist)
+    out, layout = [], []
     for k, r in enumerate(ref):
         col = [p[k] for p in plist]
         if isinstance(r, tuple):
-            sub, lay = _stack(r, col, f"{where}[{k}]")
+            sub, lay = _stack_checked(r, col, f"{where}[{k}]")
             out.append(sub)
             layout.append(lay)
             continue
-        if all(_same(r, c) for c in col):
-            out.append(r)
-            layout.append("s")
-            continue
         if isinstance(r, np.ndarray):
+            if all(c is r for c in col):
+                out.append(r)
+                layout.append("s")
+                continue
+            if r.nbytes * B <= _STACK_FIRST_BYTES:
+                st = np.stack(col)
+                shared = bool((st == r).all())
+            else:
+                shared = all(c is r or np.array_equal(c, r) for c in col)
+                if not shared:
+                    check_allocation(f"the stacked {where}[{k}] of {B} members",
+                                     (B,) + r.shape, r.dtype.itemsize)
+                    st = np.stack(col)
+            if shared:
+                out.append(r)
+                layout.append("s")
+                continue
             if r.ndim == 0:
                 raise ValueError(f"{where}[{k}] is a 0-d array that differs between members; "
                                  "make it a number or a 1-element array")
-            check_allocation(f"the stacked {where}[{k}] of {B} members", (B,) + r.shape,
-                             r.dtype.itemsize)
-            out.append(_frozen(np.stack(col)))
+            out.append(_frozen(st))
         else:
+            if all(c == r for c in col):
+                out.append(r)
+                layout.append("s")
+                continue
             dtype = {bool: np.bool_, int: np.int64, float: np.float64}[type(r)]
             out.append(_frozen(np.array(col, dtype=dtype)))
         layout.append("v")

@@ -118,7 +118,11 @@ def test_parameter_ensemble_from_replaced_models(net):
     ens = solve_ensemble(members, (0.0, 15.0), np.zeros(6), t_eval=te)
     for k in (0, 4, 8):
         assert_member_is_solve(ens, k, solve(members[k], (0.0, 15.0), np.zeros(6), t_eval=te))
-    # the raw form: a list of params tuples, and y0 per member
+    # the raw form: a list of params tuples (ints taken for floats, lists for arrays), and
+    # y0 per member
+    ints = solve_ensemble(ODESystem(decay, 1, (1.0,)), (0.0, 1.0), [1.0],
+                          params=[(1,), (np.float64(2.0),), (3.0,)], save="final")
+    np.testing.assert_allclose(ints.y_final[:, 0], np.exp(-np.arange(1.0, 4.0)), rtol=1e-5)
     Y0 = np.tile(np.linspace(-1, 1, 6), (9, 1))
     raw = solve_ensemble(net, (0.0, 15.0), Y0, params=[m.params for m in members], t_eval=te)
     np.testing.assert_array_equal(raw.y[3], solve(members[3], (0.0, 15.0), Y0[3],
@@ -265,6 +269,12 @@ def test_a_diverging_map_member_stops_alone():
      ValueError, r"systems\[2\].*another kernel"),
     (lambda net: solve_ensemble([net, CTRNN(np.zeros((7, 7)))], (0, 1), np.zeros(6),
                                 save="final"), ValueError, r"systems\[1\]"),
+    (lambda net: solve_ensemble([ODESystem(decay, 1, (1.0,)), ODESystem(decay, 1, (2.0,)),
+                                 ODESystem(decay, 1, (np.zeros(2),))], (0, 1), [1.0],
+                                save="final"), ValueError, r"systems\[2\]\.params\[0\]"),
+    (lambda net: solve_ensemble(ODESystem(decay, 1, (1.0,)), (0, 1), [1.0],
+                                params=[(1.0,), (True,)], save="final"), ValueError,
+     r"params\[1\]\[0\]"),
     (lambda net: solve_ensemble([], (0, 1), np.zeros(6)), ValueError, "empty"),
     (lambda net: solve_ensemble(net, (0, 1), np.zeros((0, 6)), save="final"), ValueError,
      "empty"),
