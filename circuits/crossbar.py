@@ -61,7 +61,6 @@ Reads use the crossbar's own read Generator (successive reads differ) unless ``r
 """
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
@@ -69,6 +68,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from neurodyn.hopfield import Hopfield, RecallResult, TIE_RTOL, _bipolar
+from solvers._checks import InvalidTypeError, count, real_array, real_number, seed_value
 
 __all__ = ["Crossbar", "crossbar_recall", "grid_matrix"]
 
@@ -78,32 +78,21 @@ _SOLVE_BLOCK = 64
 
 
 def _fraction(value, name, upper=1.0):
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {value!r}") from None
+    x = real_number(name, value)
     if not (0.0 <= x <= upper):
         raise ValueError(f"{name} must be in [0, {upper:g}], got {value!r}")
     return x
 
 
 def _nonneg(value, name):
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {value!r}") from None
-    if not (math.isfinite(x) and x >= 0.0):
+    x = real_number(name, value)
+    if not x >= 0.0:
         raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
     return x
 
 
 def _matrix(W, name="W"):
-    if np.iscomplexobj(W):
-        raise ValueError(f"{name} must hold real numbers, got dtype {np.asarray(W).dtype}")
-    try:
-        a = np.array(W, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a 2-D array of real numbers: {exc}") from None
+    a = np.array(real_array(name, W, finite=False), dtype=np.float64)
     if a.ndim != 2 or a.size == 0:
         raise ValueError(f"{name} must be a non-empty 2-D array (n_out, n_in), got shape "
                          f"{a.shape}")
@@ -121,15 +110,12 @@ def _frozen(a):
 
 
 def _seed_sequence(seed):
+    seed = seed_value("seed", seed)  # None, int >= 0, a sequence of them, SeedSequence, Generator
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if isinstance(seed, np.random.Generator):
         return np.random.SeedSequence(int(seed.integers(0, 2 ** 63)))
-    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
-                        and seed >= 0):
-        return np.random.SeedSequence(seed)
-    raise TypeError(f"seed must be None, a non-negative int, a numpy Generator or a "
-                    f"SeedSequence, got {seed!r}")
+    return np.random.SeedSequence(seed)
 
 
 def _streams(ss):
@@ -161,8 +147,8 @@ def grid_matrix(G, r_wire):
     if (G < 0).any():
         i, j = (int(x) for x in np.argwhere(G < 0)[0])
         raise ValueError(f"G[{i}, {j}] = {float(G[i, j])!r}: conductances must be >= 0")
-    r = float(r_wire)
-    if not (math.isfinite(r) and r > 0.0):
+    r = real_number("r_wire", r_wire)
+    if not r > 0.0:
         raise ValueError(f"r_wire must be positive and finite for nodal analysis, got {r_wire!r}")
     gw = 1.0 / r
     n_out, n_in = G.shape
@@ -255,11 +241,8 @@ class Crossbar:
                 i, j = (int(x) for x in np.argwhere(g < 0)[0])
                 raise ValueError(f"{name}[{i}, {j}] = {float(g[i, j])!r}: conductances must "
                                  "be >= 0")
-        try:
-            scale = float(scale)
-        except (TypeError, ValueError):
-            raise TypeError(f"scale must be a number, got {scale!r}") from None
-        if not (math.isfinite(scale) and scale > 0):
+        scale = real_number("scale", scale)
+        if not scale > 0:
             raise ValueError(f"scale must be positive and finite, got {scale!r}")
         self.g_plus = _frozen(gp)
         self.g_minus = _frozen(gm)
@@ -341,7 +324,9 @@ class Crossbar:
         if levels is not None:
             if (not isinstance(levels, numbers.Integral) or isinstance(levels, bool)
                     or levels < 2):
-                raise ValueError(f"levels must be an integer >= 2 (or None), got {levels!r}")
+                err = ValueError if isinstance(levels, numbers.Integral) and not \
+                    isinstance(levels, bool) else InvalidTypeError
+                raise err(f"levels must be an integer >= 2 (or None), got {levels!r}")
             levels = int(levels)
         variation = _nonneg(variation, "variation")
         stuck_off = _fraction(stuck_off, "stuck_off")
@@ -442,10 +427,7 @@ class Crossbar:
                      for lu, B, _ in self._grids())
 
     def _inputs(self, v):
-        try:
-            a = np.asarray(v, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"input voltages must be numbers: {exc}") from None
+        a = real_array("input", v, finite=False)
         if a.ndim not in (1, 2) or a.shape[-1] != self.n_in:
             raise ValueError(f"input must have shape ({self.n_in},) or (K, {self.n_in}) "
                              f"(one voltage per input line), got {a.shape}")
@@ -544,13 +526,11 @@ class Crossbar:
         S = _bipolar(probes, "probe", n)
         single = S.ndim == 1
         S = np.array(S.reshape(1, -1) if single else S, dtype=np.int8, copy=True)
-        b = np.broadcast_to(np.asarray(bias, dtype=np.float64), (n,)) if np.ndim(bias) == 0 \
-            else np.asarray(bias, dtype=np.float64)
+        b = real_array("bias", bias, finite=False)
+        b = np.broadcast_to(b, (n,)) if b.ndim == 0 else b
         if b.shape != (n,) or not np.isfinite(b).all():
             raise ValueError(f"bias must be a finite number or shape ({n},), got {np.shape(bias)}")
-        if (not isinstance(max_sweeps, numbers.Integral) or isinstance(max_sweeps, bool)
-                or max_sweeps < 1):
-            raise ValueError(f"max_sweeps must be an integer >= 1, got {max_sweeps!r}")
+        max_sweeps = count("max_sweeps", max_sweeps, low=1)
         if tie_tol is None:
             tie_tol = TIE_RTOL * float((np.abs(self.weights()).sum(axis=1) + np.abs(b)).max())
         tie_tol = _nonneg(tie_tol, "tie_tol")

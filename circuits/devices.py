@@ -59,6 +59,7 @@ import numpy as np
 
 from neurodyn._model import FrozenModel
 from solvers import ODESystem
+from solvers._checks import real_array
 
 from . import _kernels_devices as _k
 from .sources import _positive, _real, as_source, encode_sources
@@ -92,14 +93,38 @@ def _resistances(R_on, R_off, owner):
 
 
 def _states(x, what="x"):
-    a = np.asarray(x, dtype=np.float64)
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{what} must be finite")
+    """``x`` as a float64 array of finite real numbers (the first bad entry named)."""
+    return real_array(what, x)
+
+
+def _unit_states(x, owner):
+    """States ``x`` checked to lie in the device's range [0, 1], naming the device and the
+    first value outside it."""
+    a = _states(x, "x")
+    bad = (a < 0.0) | (a > 1.0)
+    if bad.any():
+        k = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = f"x[{', '.join(map(str, k))}]" if k else "x"
+        raise ValueError(f"{owner}: state x must be in [0, 1] (x = 1 is ON, R_on; x = 0 is "
+                         f"OFF, R_off), got {where} = {float(a[k])!r}")
     return a
 
 
 def _out(a):
     return float(a) if np.ndim(a) == 0 else a
+
+
+class _DeviceSystem(ODESystem):
+    """A device driven by a source: an ODESystem that also knows its device, so that a start
+    outside [0, 1] can be refused naming it (:meth:`check_initial_state`)."""
+
+    def __init__(self, rhs, n_states, params=(), jac=None, name=None, device=None):
+        super().__init__(rhs, n_states, params=params, jac=jac, name=name)
+        self.device = device
+
+    def check_initial_state(self, y0):
+        """``[x0]`` checked to lie in ``[0, 1]`` (the error names the device)."""
+        return np.array([self.device.check_initial_state(y0)])
 
 
 class _Device(FrozenModel):
@@ -122,8 +147,30 @@ class _Device(FrozenModel):
         (1, True)
         """
         enc = encode_sources([as_source(source, f"{type(self).__name__} source")])
-        return ODESystem(self._rhs, 1, params=self._params() + enc, jac=self._jac,
-                         name=repr(self))
+        return _DeviceSystem(self._rhs, 1, params=self._params() + enc, jac=self._jac,
+                             name=repr(self), device=self)
+
+    def check_initial_state(self, x0):
+        """``x0`` as a float in ``[0, 1]``, or an error naming the device and the value.
+
+        :func:`circuits.drive.drive` calls it; ``solvers.solve`` on :meth:`system` cannot (the
+        kernel then stops at once with a non-finite state), so check a hand-made start here.
+
+        >>> HPMemristor().check_initial_state(1.5)
+        Traceback (most recent call last):
+        ...
+        ValueError: HPMemristor: x0 must lie in [0, 1] (x = 1 is ON, R_on; x = 0 is OFF, R_off), got 1.5
+        """
+        owner = type(self).__name__
+        a = real_array(f"{owner} x0", x0)
+        if a.size != 1:
+            raise ValueError(f"{owner}: x0 must be one number in [0, 1] (the device has one "
+                             f"state), got shape {a.shape}")
+        v = float(a.reshape(-1)[0])
+        if not 0.0 <= v <= 1.0:
+            raise ValueError(f"{owner}: x0 must lie in [0, 1] (x = 1 is ON, R_on; x = 0 is "
+                             f"OFF, R_off), got {v!r}")
+        return v
 
     def current(self, x, v):
         """Current ``i = v / R(x)`` (amperes) for states ``x`` and voltages ``v`` (broadcast).
@@ -132,6 +179,18 @@ class _Device(FrozenModel):
         array([0.0001, 0.002 ])
         """
         return _out(_states(v, "v") / self.memristance(x))
+
+    def _memristance(self, x):  # pragma: no cover - per device
+        raise NotImplementedError
+
+    def memristance(self, x):
+        """The resistance ``R(x)`` in ohms at states ``x`` in ``[0, 1]`` (others refused)."""
+        return _out(self._memristance(_unit_states(x, type(self).__name__)))
+
+    def _current(self, x, v):
+        """``v / R(x)`` without the range check: for states a solver computed, which may sit a
+        rounding error beyond an end of [0, 1] where a window-free run stopped."""
+        return _out(_states(v, "v") / self._memristance(_states(x)))
 
     def replace(self, **changes):
         """A copy with some constructor arguments changed (validated again; no recompilation).
@@ -212,13 +271,16 @@ class HPMemristor(_Device):
         return (self.R_on, self.R_off, self.k, self._code, float(self.p), self.j)
 
     def memristance(self, x):
-        """``M(x) = R_on x + R_off (1 - x)`` in ohms.
+        """``M(x) = R_on x + R_off (1 - x)`` in ohms, for states ``x`` in ``[0, 1]`` (outside
+        it the model has no meaning, and ``M`` turns negative: refused).
 
         >>> HPMemristor().memristance(0.25)
         12025.0
         """
-        x = _states(x)
-        return _out(self.R_on * x + self.R_off * (1.0 - x))
+        return super().memristance(x)
+
+    def _memristance(self, x):
+        return self.R_on * x + self.R_off * (1.0 - x)
 
     def current(self, x, v):
         """Current ``i = v / M(x)`` in amperes (arrays broadcast).
@@ -330,12 +392,15 @@ class VTEAM(_Device):
         return _out(g)
 
     def memristance(self, x):
-        """``R(x)`` in ohms (linear or exponential in ``x``, see the class docstring).
+        """``R(x)`` in ohms (linear or exponential in ``x``, see the class docstring), for
+        states ``x`` in ``[0, 1]`` (others refused).
 
         >>> VTEAM(resistance="exponential").memristance([0.0, 0.5, 1.0]).round(3)
         array([1000.   ,  223.607,   50.   ])
         """
-        x = _states(x)
+        return super().memristance(x)
+
+    def _memristance(self, x):
         if self.resistance == "linear":
-            return _out(self.R_on * x + self.R_off * (1.0 - x))
-        return _out(self.R_on * np.exp(math.log(self.R_off / self.R_on) * (1.0 - x)))
+            return self.R_on * x + self.R_off * (1.0 - x)
+        return self.R_on * np.exp(math.log(self.R_off / self.R_on) * (1.0 - x))

@@ -7,11 +7,10 @@ the two lobes of the pinched hysteresis loop in the ``v``-``i`` plane.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 import solvers
+from solvers._checks import real_array
 from solvers.solution import NON_FINITE
 
 from .sources import Pulses, as_source
@@ -143,12 +142,10 @@ class DriveResult:
 
 
 def _x0(x0):
-    if isinstance(x0, (bool, np.bool_)) or not isinstance(x0, numbers.Real):
-        arr = np.asarray(x0, dtype=np.float64) if not isinstance(x0, str) else None
-        if arr is None or arr.size != 1:
-            raise ValueError(f"x0 must be a number in [0, 1], got {x0!r}")
-        x0 = arr.reshape(-1)[0]
-    x0 = float(x0)
+    a = real_array("x0", x0)
+    if a.size != 1:
+        raise ValueError(f"x0 must be a number in [0, 1], got {x0!r}")
+    x0 = float(a.reshape(-1)[0])
     if not (0.0 <= x0 <= 1.0):
         raise ValueError(f"x0 must lie in [0, 1] (x = 1 is ON, x = 0 OFF), got {x0!r}")
     return x0
@@ -203,7 +200,8 @@ def drive(device, source, t_span, x0, *, t_eval=None, method="dopri5", rtol=1e-8
         raise TypeError(f"drive() needs a device from circuits.devices (HPMemristor, VTEAM), "
                         f"got {type(device).__name__}")
     src = as_source(source, "drive() source")
-    x0 = _x0(x0)
+    check = getattr(device, "check_initial_state", None)
+    x0 = check(x0) if check is not None else _x0(x0)
     if max_step is None:
         max_step = 0.5 * src.width if isinstance(src, Pulses) else np.inf
     system = device.system(src)
@@ -212,7 +210,8 @@ def drive(device, source, t_span, x0, *, t_eval=None, method="dopri5", rtol=1e-8
     t = sol.t
     x = sol.y[:, 0]
     v = src(t) if len(t) else np.empty(0)
-    i = device.current(x, v) if len(t) else np.empty(0)
+    current = getattr(device, "_current", device.current)  # no range check on solver states
+    i = current(x, v) if len(t) else np.empty(0)
     i = np.asarray(i, dtype=np.float64)
     status, message = sol.status, sol.message
     if status == NON_FINITE and getattr(device, "window", 0) is None:

@@ -52,6 +52,7 @@ import math
 import numpy as np
 
 from neurodyn._model import FrozenModel, check_node_names, node_values
+from solvers._checks import check_allocation, count, real_array, real_number, rng_from_seed
 from neurodyn.continuous_hopfield import ContinuousHopfield
 from neurodyn.ctrnn import _vector
 
@@ -62,31 +63,19 @@ _CTOR_ARGS = ("T", "C", "R", "I", "u0", "allow_asymmetric", "nodes")
 
 
 def _positive_number(value, name):
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {value!r}") from None
-    if not (math.isfinite(x) and x > 0.0):
+    x = real_number(name, value)
+    if not x > 0.0:
         raise ValueError(f"{name} must be positive and finite, got {value!r}")
     return x
 
 
 def _number(value, name):
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return x
+    return real_number(name, value)
 
 
 def _distances(d):
     """A checked (n, n) float64 distance matrix: finite, >= 0, symmetric, zero diagonal."""
-    try:
-        D = np.array(d, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"distances must be an (n, n) array of numbers: {exc}") from None
+    D = np.array(real_array("distances", d, finite=False), dtype=np.float64)
     if D.ndim != 2 or D.shape[0] != D.shape[1]:
         raise ValueError(f"distances must be square, shape (n, n); got {D.shape}")
     n = D.shape[0]
@@ -127,6 +116,9 @@ def tsp_weights(distances, A=500.0, B=500.0, C=200.0, D=500.0, n_bar=None):
     n = d.shape[0]
     A, B, C, D = (_number(v, k) for v, k in ((A, "A"), (B, "B"), (C, "C"), (D, "D")))
     n_bar = 1.5 * n if n_bar is None else _number(n_bar, "n_bar")
+    check_allocation(f"tsp_weights: the weights T of {n} cities ({n * n} neurons) and the "
+                     "three einsum terms they are summed from", (4, n * n, n * n),
+                     hint="the Hopfield-Tank TSP network has n^2 neurons and n^4 weights")
     eye = np.eye(n)
     # Cyclic neighbours of position i: S[i, j] = delta_{j,i+1} + delta_{j,i-1} (2 for n = 2).
     S = np.roll(eye, 1, axis=1) + np.roll(eye, -1, axis=1)
@@ -140,7 +132,7 @@ def tsp_weights(distances, A=500.0, B=500.0, C=200.0, D=500.0, n_bar=None):
 
 
 def _tour_matrix(V):
-    a = np.asarray(V, dtype=np.float64)
+    a = real_array("V", V, finite=False)
     if a.ndim == 1:
         n = math.isqrt(a.size)
         if n * n != a.size or n < 2:
@@ -415,14 +407,10 @@ def tsp_start(n_cities, u0=0.02, noise=0.1, seed=None):
     >>> u.shape, round(float(np.median(u)), 3)
     ((100,), -0.022)
     """
-    n = int(n_cities)
-    if n != n_cities or n < 2:
-        raise ValueError(f"n_cities must be an integer >= 2, got {n_cities!r}")
+    n = count("n_cities", n_cities, low=2)
     u0 = _positive_number(u0, "u0")
-    noise = float(noise)
-    if not (math.isfinite(noise) and noise >= 0.0):
-        raise ValueError(f"noise must be finite and >= 0, got {noise!r}")
-    rng = np.random.default_rng(seed)
+    noise = real_number("noise", noise, nonnegative=True)
+    rng = rng_from_seed("seed", seed)
     u00 = -0.5 * u0 * math.log(n - 1)
     return u00 + rng.uniform(-noise * u0, noise * u0, n * n)
 

@@ -95,6 +95,7 @@ import numpy as np
 
 from neurodyn._model import FrozenModel, state_batch
 from solvers import ODESystem
+from solvers._checks import InvalidTypeError, real_array
 
 from . import _kernels_network as _k
 from .sources import Source, as_source, encode_sources
@@ -109,7 +110,8 @@ _FORMS = ("nodal", "projector")
 
 def _real(value, name, *, low=None, high=None, low_open=False, high_open=False):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
+        raise InvalidTypeError(f"{name} must be a real number, got {value!r} "
+                               f"({type(value).__name__})")
     v = float(value)
     bad = not math.isfinite(v)
     if low is not None:
@@ -196,7 +198,7 @@ def _edge_sources(sources, edges):
     if isinstance(sources, np.ndarray) and sources.dtype != object:
         if sources.shape != (E,):
             raise ValueError(f"sources has shape {sources.shape}, expected ({E},) (one per edge)")
-        seq = sources.astype(np.float64).tolist()
+        seq = real_array("sources", sources, finite=False).tolist()
     else:
         try:
             seq = list(sources)
@@ -211,10 +213,8 @@ def _edge_sources(sources, edges):
 def _source(value, edge):
     if value is None:
         return None
-    s = as_source(value, f"source of {_edge_label(edge)}")
+    s = as_source(value, f"source of {_edge_label(edge)}")  # names the edge of a bad value
     if isinstance(value, numbers.Real) and not isinstance(value, Source):
-        if not math.isfinite(float(value)):
-            raise ValueError(f"source of {_edge_label(edge)} is {value!r}, not finite")
         if float(value) == 0.0:
             return None
     return s
@@ -616,6 +616,31 @@ class MemristiveNetwork(FrozenModel, ODESystem):
         return np.array(rows).reshape(len(rows), self.n_edges)
 
     # ------------------------------------------------------------ circuit quantities
+
+    def check_initial_state(self, x0):
+        """``x0`` (one memory value per edge) as a float64 array, each value in ``[0, 1]``;
+        otherwise an error naming the edge and the value.
+
+        ``solvers.solve`` integrates whatever it is given: a memory beyond ``1/chi`` makes a
+        resistance negative and the run stops at once with a non-finite state. Check a start
+        here first (memories in ``(1, 1/chi)`` are finite but past the ON end of the device).
+
+        >>> MemristiveNetwork([(0, 1), (1, 0, 1)]).check_initial_state([0.5, 1.5])
+        Traceback (most recent call last):
+        ...
+        ValueError: x0[1] = 1.5 is outside [0, 1] (edge (1, 0, 1)): a memory must be in [0, 1] (x = 0 off, x = 1 on)
+        """
+        a = real_array("x0", x0, ndim=1, per="one memory value per edge")
+        if a.shape != (self.n_edges,):
+            raise ValueError(f"x0 has shape {a.shape}, expected ({self.n_edges},) (one memory "
+                             "value per edge)")
+        bad = np.flatnonzero((a < 0.0) | (a > 1.0))
+        if bad.size:
+            k = int(bad[0])
+            raise ValueError(f"x0[{k}] = {float(a[k])!r} is outside [0, 1] "
+                             f"({_edge_label(self.edges[k])}): a memory must be in [0, 1] "
+                             "(x = 0 off, x = 1 on)")
+        return np.array(a)
 
     def _states(self, x, what="x"):
         a = state_batch(x, self.n_edges, what, "one memory value per edge")

@@ -24,6 +24,8 @@ import numbers
 import numba
 import numpy as np
 
+from solvers._checks import InvalidTypeError, real_array
+
 from . import _kernels_sources as _k
 
 __all__ = ["Source", "Constant", "Sine", "Triangle", "Pulses", "Sampled", "as_source",
@@ -32,7 +34,8 @@ __all__ = ["Source", "Constant", "Sine", "Triangle", "Pulses", "Sampled", "as_so
 
 def _real(value, what):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{what} must be a real number, got {value!r}")
+        raise InvalidTypeError(f"{what} must be a real number, got {value!r} "
+                               f"({type(value).__name__})")
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{what} must be finite, got {value!r}")
@@ -205,10 +208,10 @@ class Sampled(Source):
     _fields = ("times", "values", "interp")
 
     def __init__(self, times, values, interp="linear"):
-        ts = np.array(times, dtype=np.float64, copy=True).reshape(-1) if np.ndim(times) else None
-        vs = np.array(values, dtype=np.float64, copy=True)
-        if ts is None or np.ndim(times) != 1:
-            raise ValueError(f"Sampled times must be a 1-D array, got shape {np.shape(times)}")
+        ts = np.array(real_array("Sampled times", times, finite=False), copy=True)
+        vs = np.array(real_array("Sampled values", values, finite=False), copy=True)
+        if ts.ndim != 1:
+            raise ValueError(f"Sampled times must be a 1-D array, got shape {ts.shape}")
         if vs.shape != ts.shape:
             raise ValueError(f"Sampled values must have the shape of times {ts.shape}, got "
                              f"{vs.shape}")
@@ -249,7 +252,12 @@ def as_source(value, what="source"):
     if isinstance(value, Source):
         return value
     if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        if not math.isfinite(float(value)):
+            raise ValueError(f"{what}: a constant voltage must be finite, got {value!r}")
         return Constant(value)
+    if isinstance(value, (bool, np.bool_)):
+        raise InvalidTypeError(f"{what} must be a circuits source (Constant, Sine, Triangle, "
+                               f"Pulses, Sampled) or a number, got {value!r} (bool)")
     if callable(value):
         raise TypeError(f"{what}: a Python callable cannot run inside compiled code; sample it "
                         "with circuits.Sampled(times, values) or use Sine/Triangle/Pulses")

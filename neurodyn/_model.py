@@ -8,7 +8,11 @@ which would also change the Numba type of params and cost a recompilation).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from solvers import _checks
 
 __all__ = ["FrozenModel", "state_batch", "check_node_names", "edge_weight", "graph_nodes", "node_number",
            "node_values"]
@@ -78,11 +82,32 @@ def check_node_names(nodes, n, per="node"):
     return nodes
 
 
-def edge_weight(data, weight, default, u, v, arrow="->"):
-    """The ``weight`` attribute of edge (u, v) as a float, or ``default`` when it has none.
+def _graph_number(x, where, attr):
+    """``x`` as a finite float, or an error ``{where}{attr!r} ...`` naming the edge or node.
 
-    Raises a ValueError naming the edge when the weight is missing (and no default is given) or
-    is not a number.
+    Booleans, strings, complex numbers and other non-real values are refused (never coerced:
+    ``float("0.5")`` or ``float(True)`` would silently turn junk into a weight).
+    """
+    tx = type(x)
+    if tx is float or tx is int:
+        v = float(x)
+    elif not _checks._is_real_scalar(x):
+        raise _checks.InvalidTypeError(f"{where}{attr!r} must be a number, got "
+                                       f"{_checks._describe(x)}")
+    else:
+        v = float(x)
+    if not math.isfinite(v):
+        raise ValueError(f"{where}{attr!r} = {v!r} is not finite")
+    return v
+
+
+def edge_weight(data, weight, default, u, v, arrow="->"):
+    """The ``weight`` attribute of edge (u, v) as a finite float, or ``default`` when it has
+    none.
+
+    Raises a ValueError naming the edge when the weight is missing (and no default is given),
+    is not finite, or is not a real number (an ``InvalidTypeError``, also a TypeError, for a
+    bool, a string, a complex number...).
 
     >>> edge_weight({"weight": 2}, "weight", None, "a", "b")
     2.0
@@ -90,16 +115,20 @@ def edge_weight(data, weight, default, u, v, arrow="->"):
     Traceback (most recent call last):
     ...
     ValueError: edge 'a' -> 'b' has no 'weight' attribute (pass default_weight= to allow that)
+    >>> edge_weight({"weight": "0.5"}, "weight", None, "a", "b")
+    Traceback (most recent call last):
+    ...
+    solvers._checks.InvalidTypeError: edge 'a' -> 'b': 'weight' must be a number, got '0.5' (str)
+    >>> edge_weight({"weight": float("nan")}, "weight", None, "a", "b", "-")
+    Traceback (most recent call last):
+    ...
+    ValueError: edge 'a' - 'b': 'weight' = nan is not finite
     """
     w = data.get(weight, default)
     if w is None:
         raise ValueError(f"edge {u!r} {arrow} {v!r} has no {weight!r} attribute (pass "
                          "default_weight= to allow that)")
-    try:
-        return float(w)
-    except (TypeError, ValueError):
-        raise ValueError(f"edge {u!r} {arrow} {v!r}: {weight!r} must be a number, "
-                         f"got {w!r}") from None
+    return _graph_number(w, f"edge {u!r} {arrow} {v!r}: ", weight)
 
 
 def graph_nodes(G):
@@ -121,11 +150,17 @@ def graph_nodes(G):
 
 
 def node_number(x, node, attr):
-    """``x`` as a float, or a ValueError naming the node and the attribute."""
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        raise ValueError(f"node {node!r}: attribute {attr!r} must be a number, got {x!r}") from None
+    """``x`` as a finite float, or an error naming the node and the attribute (booleans,
+    strings and complex numbers are refused, as for :func:`edge_weight`).
+
+    >>> node_number(2, "a", "tau")
+    2.0
+    >>> node_number(True, "a", "tau")
+    Traceback (most recent call last):
+    ...
+    solvers._checks.InvalidTypeError: node 'a': attribute 'tau' must be a number, got True (bool)
+    """
+    return _graph_number(x, f"node {node!r}: attribute ", attr)
 
 
 def node_values(G, nodes, attr, default):
@@ -138,12 +173,20 @@ def node_values(G, nodes, attr, default):
     array([2., 1.])
     """
     vals = np.empty(len(nodes))
+    checked = False
     for i, v in enumerate(nodes):
-        x = G.nodes[v].get(attr, default)
-        if x is None:
+        data = G.nodes[v]
+        if attr in data:
+            vals[i] = node_number(data[attr], v, attr)
+            continue
+        if default is None:
             raise ValueError(f"node {v!r} has no {attr!r} attribute, and no default was given "
                              f"({attr}=None makes it required)")
-        vals[i] = node_number(x, v, attr)
+        if not checked:
+            # The argument's fault, not the node's: it is the default of nodes without it.
+            default = _graph_number(default, "argument ", attr)
+            checked = True
+        vals[i] = default
     return vals
 
 
@@ -158,7 +201,7 @@ def state_batch(x, n, what, per):
     ...
     ValueError: u[1] = nan is not finite
     """
-    a = np.asarray(x, dtype=np.float64)
+    a = _checks.real_array(what, x, finite=False)
     if a.ndim == 0 or a.shape[-1] != n:
         raise ValueError(f"{what} must have shape (..., {n}) ({per}), got {a.shape}")
     bad = ~np.isfinite(a)

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from solvers import ODESystem
+from solvers._checks import InvalidTypeError, check_allocation, real_array
 
 from . import _kernels_assoc as _k
 from .continuous_hopfield import (ContinuousHopfield, _activation_code, _as_bipolar,
@@ -68,18 +69,20 @@ def _layer_names(names, size, layer):
     return names
 
 
+def _room(shape, what, copies=1):
+    """Refuse, before allocating, ``copies`` float64 arrays of ``shape`` that cannot fit."""
+    check_allocation(f"BAM: {what}", ((copies,) if copies > 1 else ()) + tuple(shape), 8)
+
+
 def _check_W(W):
-    if np.iscomplexobj(W):
-        raise ValueError(f"W must hold real numbers, got dtype {np.asarray(W).dtype}")
-    try:
-        arr = np.array(W, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"W must be a 2-D array of real numbers: {exc}") from None
+    arr = real_array("W", W, finite=False)
     if arr.ndim != 2:
         raise ValueError(f"W must be 2-D, shape (n, m) (x layer by y layer), got {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"W is empty (shape {arr.shape}): both layers need neurons")
-    return arr
+    _room(arr.shape, f"W of {arr.shape[0]} x {arr.shape[1]} weights and the model's copies",
+          copies=3)
+    return np.array(arr, dtype=np.float64)
 
 
 def _check_names(W, x_nodes, y_nodes):
@@ -229,6 +232,7 @@ class BAM(FrozenModel):
         if X.shape[0] != Y.shape[0]:
             raise ValueError(f"X has {X.shape[0]} patterns but Y has {Y.shape[0]}: pairs "
                              "need one row of each")
+        _room((X.shape[1], Y.shape[1]), "the correlation weights W = X^T Y")
         return cls(X.T @ Y, x_nodes=x_nodes, y_nodes=y_nodes)
 
     @classmethod
@@ -274,6 +278,7 @@ class BAM(FrozenModel):
             raise ValueError(f"the graph has no node in layer {empty!r}; a BAM needs both")
         ix = {v: i for i, v in enumerate(x_nodes)}
         iy = {v: j for j, v in enumerate(y_nodes)}
+        _room((len(x_nodes), len(y_nodes)), "W from the graph")
         W = np.zeros((len(x_nodes), len(y_nodes)))
         for u, v, data in G.edges(data=True):
             if side[u] == side[v]:
@@ -351,8 +356,11 @@ class BAM(FrozenModel):
         if (x is None) == (y is None):
             got = "both" if x is not None else "neither"
             raise ValueError(f"give exactly one probe, x= or y= (got {got})")
-        if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) \
-                or max_iter < 1:
+        if isinstance(max_iter, (bool, np.bool_)) or not isinstance(max_iter,
+                                                                  (int, np.integer)):
+            raise InvalidTypeError(f"max_iter must be a positive integer, got {max_iter!r} "
+                                   f"({type(max_iter).__name__})")
+        if max_iter < 1:
             raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
         from_x = x is not None
         probe = self._probe(x, "x") if from_x else self._probe(y, "y")
@@ -540,6 +548,8 @@ class ContinuousBAM(FrozenModel, ODESystem):
                [2., 0.]]), array([0.25, 1.  ]))
         """
         n, m = self.n, self.m
+        _room((n + m, n + m), "the block weights T of the equivalent continuous Hopfield "
+              "network")
         T = np.zeros((n + m, n + m))
         T[:n, n:] = self.W
         T[n:, :n] = self.W.T

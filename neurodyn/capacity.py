@@ -21,10 +21,11 @@ A. Storkey, ICANN 1997, 451-456.
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
+
+from solvers._checks import InvalidTypeError, count, real_array, real_number, seed_value
 
 from .hopfield import RULES, Hopfield
 
@@ -106,7 +107,7 @@ def capacity_curve(N, alphas, rule="hebbian", *, noise=0.0, n_trials=1, mode="sy
         what the equilibrium theory describes, sync is faster and gives nearly the same
         overlaps at zero noise.
     max_sweeps : int
-    seed : int
+    seed : int (or a sequence of ints)
         Everything is drawn from ``numpy.random.default_rng([seed, i, t])`` for load index
         ``i`` and trial ``t`` (patterns, then flipped bits, then the recall seed), so each
         point of the curve is reproducible on its own.
@@ -121,10 +122,8 @@ def capacity_curve(N, alphas, rule="hebbian", *, noise=0.0, n_trials=1, mode="sy
     >>> c.p.tolist(), bool(c.overlap[0] > 0.95), bool(c.overlap[1] < 0.8)
     ([10, 60], True, True)
     """
-    if not isinstance(N, numbers.Integral) or isinstance(N, bool) or N < 2:
-        raise ValueError(f"N must be an integer >= 2, got {N!r}")
-    N = int(N)
-    a = np.atleast_1d(np.asarray(alphas, dtype=np.float64))
+    N = count("N", N, low=2)
+    a = np.atleast_1d(real_array("alphas", alphas, finite=False))
     if a.ndim != 1 or a.size == 0:
         raise ValueError(f"alphas must be a non-empty sequence of loads, got shape {a.shape}")
     bad = ~(np.isfinite(a) & (a > 0))
@@ -133,14 +132,20 @@ def capacity_curve(N, alphas, rule="hebbian", *, noise=0.0, n_trials=1, mode="sy
         raise ValueError(f"alphas[{i}] = {a[i]!r}: loads must be positive and finite")
     if rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}; known: {', '.join(map(repr, RULES))}")
+    noise = real_number("noise", noise)
     if not (0.0 <= noise <= 0.5):
         raise ValueError(f"noise must be a fraction of flipped bits in [0, 0.5], got {noise!r}")
-    if not isinstance(n_trials, numbers.Integral) or isinstance(n_trials, bool) or n_trials < 1:
-        raise ValueError(f"n_trials must be an integer >= 1, got {n_trials!r}")
+    n_trials = count("n_trials", n_trials, low=1)
     if mode not in ("sync", "async"):
         raise ValueError(f"mode must be 'sync' or 'async', got {mode!r}")
-    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    max_sweeps = count("max_sweeps", max_sweeps, low=1)
+    seed = seed_value("seed", seed)
+    if not isinstance(seed, (int, tuple)):
+        # Each point is drawn from default_rng([*seed, i, t]): it needs the seed's integers.
+        raise InvalidTypeError(f"seed must be a non-negative integer or a sequence of them "
+                               f"(capacity_curve draws each point from default_rng([seed, i, "
+                               f"t])), got {type(seed).__name__}")
+    key = [seed] if isinstance(seed, int) else list(seed)
 
     ps = np.maximum(1, np.rint(a * N)).astype(np.int64)
     n_flip = int(round(noise * N))
@@ -149,7 +154,7 @@ def capacity_curve(N, alphas, rule="hebbian", *, noise=0.0, n_trials=1, mode="sy
     for i, p in enumerate(ps.tolist()):
         m_all, stable, recalled, conv = [], 0, 0, 0
         for t in range(n_trials):
-            rng = np.random.default_rng([seed, i, t])
+            rng = np.random.default_rng(key + [i, t])
             P = (2 * rng.integers(0, 2, size=(p, N)) - 1).astype(np.int8)
             probes = _flip(P, n_flip, rng)
             net = Hopfield.from_patterns(P, rule=rule)
@@ -169,4 +174,4 @@ def capacity_curve(N, alphas, rule="hebbian", *, noise=0.0, n_trials=1, mode="sy
         out["recalled"][i] = recalled / total
         out["converged"][i] = conv / total
     return CapacityCurve(N=N, rule=rule, noise=float(noise), mode=mode, n_trials=int(n_trials),
-                         seed=int(seed), alphas=a, p=ps, **out)
+                         seed=seed, alphas=a, p=ps, **out)

@@ -31,6 +31,7 @@ import math
 import numpy as np
 
 from solvers import ODESystem
+from solvers._checks import check_allocation, real_array
 
 from . import _kernels_assoc as _k
 from ._model import (FrozenModel, check_node_names, edge_weight, graph_nodes, node_values,
@@ -80,10 +81,11 @@ def _as_bipolar(values, name, *, ndim=(1, 2)):
 
     The whole array is one code: only +-1 (bipolar), or only 0/1 (binary, mapped 0 -> -1).
     """
-    try:
-        a = np.array(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be an array of numbers: {exc}") from None
+    raw = np.asarray(values) if not isinstance(values, (str, bytes)) else None
+    if raw is not None and raw.dtype == np.bool_:
+        a = raw.astype(np.float64)  # booleans are binary states: False -> -1, True -> +1
+    else:
+        a = np.array(real_array(name, values, finite=False), dtype=np.float64)
     if a.ndim not in ndim:
         want = " or ".join(f"{d}-D" for d in ndim)
         raise ValueError(f"{name} must be {want}, got shape {a.shape}")
@@ -108,18 +110,22 @@ def _as_bipolar(values, name, *, ndim=(1, 2)):
                      "+-1 or all 0/1")
 
 
+def _room(n, what, copies=1):
+    """Refuse, before allocating, ``copies`` dense n x n float64 arrays that cannot fit."""
+    check_allocation(f"continuous Hopfield network of n = {n} neurons: {what}",
+                     (n, n) if copies == 1 else (copies, n, n), 8,
+                     hint="its weights T are a dense n x n matrix")
+
+
 def _check_T(T, nodes, allow_asymmetric):
-    if np.iscomplexobj(T):
-        raise ValueError(f"T must hold real numbers, got dtype {np.asarray(T).dtype}")
-    try:
-        arr = np.array(T, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"T must be a square array of real numbers: {exc}") from None
+    arr = real_array("T", T, finite=False)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
         raise ValueError(f"T must be square: expected shape (n, n), got {arr.shape}")
     n = arr.shape[0]
     if n < 1:
         raise ValueError("T is empty: a Hopfield network needs at least one neuron")
+    _room(n, "T, its symmetry check and the model's copy", copies=3)
+    arr = np.array(arr, dtype=np.float64)
     nodes = check_node_names(nodes, n, per="row of T")
     bad = ~np.isfinite(arr)
     if bad.any():
@@ -298,6 +304,7 @@ class ContinuousHopfield(FrozenModel, ODESystem):
         if P.ndim == 1:
             P = P[None, :]
         N = P.shape[1]
+        _room(N, "the Hebbian weights T = P^T P / N")
         T = P.T @ P  # integer-valued: exact, and exactly symmetric
         np.fill_diagonal(T, 0.0)
         T /= N
@@ -355,13 +362,12 @@ class ContinuousHopfield(FrozenModel, ODESystem):
             per_node[attr] = node_values(G, nodes, attr, default)
         if activation is None:
             activation = G.graph.get("activation", "tanh")
+        _room(n, "T from the graph")
         T = np.zeros((n, n))
         directed = G.is_directed()
         arrow = "->" if directed else "-"
         for u, v, data in G.edges(data=True):
-            w = edge_weight(data, weight, default_weight, u, v, arrow)
-            if not math.isfinite(w):
-                raise ValueError(f"edge {u!r} {arrow} {v!r}: {weight!r} = {w!r} is not finite")
+            w = edge_weight(data, weight, default_weight, u, v, arrow)  # finite, or named
             T[index[v], index[u]] = w
             if not directed:
                 T[index[u], index[v]] = w

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from solvers import ODESystem
+from solvers._checks import InvalidTypeError, check_allocation, real_array
 
 from . import _kernels_ctrnn as _k
 from ._model import (FrozenModel, check_node_names, edge_weight, graph_nodes, node_number,
@@ -47,10 +48,9 @@ def _edge_label(nodes, i, j):
 
 
 def _vector(value, n, name, nodes, *, positive=False):
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a number or a length-{n} vector, got {value!r}") from exc
+    """A frozen (n,) float64 array from a real scalar or a length-n vector; errors name the
+    node. Booleans, strings and complex values are refused (``InvalidTypeError``)."""
+    arr = real_array(name, value, finite=False)
     if arr.ndim == 0:
         arr = np.full(n, float(arr))
     elif arr.shape != (n,):
@@ -66,26 +66,31 @@ def _vector(value, n, name, nodes, *, positive=False):
     return _frozen(arr)
 
 
+def _check_sparse_dtype(W, name="W"):
+    if W.dtype.kind not in "fiu":
+        what = "complex values" if W.dtype.kind == "c" else f"dtype {W.dtype}"
+        raise InvalidTypeError(f"{name} must hold real numbers, got {what}")
+
+
 def _check_weights(W):
-    """Return (dense WT or None, CSR W or None, n) after checking shape and values."""
+    """Return (dense W or None, CSR W or None, n) after checking shape and values."""
     if sp.issparse(W):
         if W.ndim != 2 or W.shape[0] != W.shape[1]:
             raise ValueError(f"W must be square: expected shape (n, n), got {W.shape}")
-        if not np.issubdtype(W.dtype, np.number) or np.issubdtype(W.dtype, np.complexfloating):
-            raise ValueError(f"W must hold real numbers, got dtype {W.dtype}")
+        _check_sparse_dtype(W)
         csr = sp.csr_matrix(W, dtype=np.float64, copy=True)
         csr.sum_duplicates()
         return None, csr, W.shape[0]
-    if np.iscomplexobj(W):
-        raise ValueError(f"W must hold real numbers, got dtype {np.asarray(W).dtype}")
-    try:
-        arr = np.asarray(W, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"W must be a square array of real numbers or a scipy.sparse matrix: "
-                         f"{exc}") from exc
+    arr = real_array("W", W, finite=False)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
         raise ValueError(f"W must be square: expected shape (n, n), got {arr.shape}")
     return arr, None, arr.shape[0]
+
+
+def _dense_room(n, what, copies=1, hint=""):
+    """Refuse, before allocating, ``copies`` dense n x n float64 arrays that cannot fit."""
+    shape = (n, n) if copies == 1 else (copies, n, n)
+    check_allocation(what, shape, 8, hint=hint)
 
 
 class CTRNN(FrozenModel, ODESystem):
@@ -177,15 +182,24 @@ class CTRNN(FrozenModel, ODESystem):
         tau = _vector(tau, n, "tau", nodes, positive=True)
         bias = _vector(bias, n, "bias", nodes)
         gain = _vector(gain, n, "gain", nodes)
-        inp = as_input(input)
+        if not (input is None or isinstance(input, Input) or callable(input)):
+            # A number or a per-node vector: name the node whose drive is not finite.
+            arr = real_array("input", input, finite=False)
+            if arr.shape == (n,) and not np.isfinite(arr).all():
+                i = int(np.flatnonzero(~np.isfinite(arr))[0])
+                raise ValueError(f"input of {_node_label(nodes, i)} must be finite, got "
+                                 f"{float(arr[i])!r}")
         try:
+            inp = as_input(input)
             in_block = encode(inp, n)
         except ValueError as exc:
-            raise ValueError(f"input: {exc}") from None
+            raise type(exc)(f"input: {exc}") from None
 
         prefix = (_frozen(1.0 / tau), bias, gain, _k.ACTIVATIONS[activation]) + in_block
         constant = in_block[0] == 0  # input kind 0: constant in time
         if dense is not None:
+            _dense_room(n, f"CTRNN: the private copy of the dense weights W ({n} nodes)",
+                        hint="pass W as a scipy.sparse matrix")
             if blas is None:
                 blas = n >= _k.DENSE_BLAS_MIN_N
             # The loop kernel reads W column by column (see _kernels_ctrnn), so it stores W.T
@@ -302,9 +316,10 @@ class CTRNN(FrozenModel, ODESystem):
             inp = input
         else:
             default_in = 0.0 if input is None else input
-            if not isinstance(default_in, numbers.Real):
-                raise TypeError(f"input must be None, a number or a neurodyn Input, got "
-                                f"{type(input).__name__}")
+            if isinstance(default_in, (bool, np.bool_)) or not isinstance(default_in,
+                                                                         numbers.Real):
+                raise InvalidTypeError(f"input must be None, a number or a neurodyn Input, "
+                                       f"got {input!r} ({type(input).__name__})")
             inp = Constant([node_number(G.nodes[v].get("input", default_in), v, "input")
                             for v in nodes])
 
@@ -328,6 +343,8 @@ class CTRNN(FrozenModel, ODESystem):
             ij = (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))
             W = sp.csr_matrix((np.asarray(ws, dtype=np.float64), ij), shape=(n, n))
         else:
+            _dense_room(n, f"CTRNN.from_graph: dense weights for {n} nodes (W and the model's "
+                        "copy)", copies=2, hint="pass sparse=True to store W as CSR")
             W = np.zeros((n, n))
             if ws:
                 W[np.asarray(rows), np.asarray(cols)] = ws

@@ -53,16 +53,15 @@ array([0.1 , 0.05])
 """
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
+from solvers._checks import real_array, real_number
+
 from ._kernels_ctrnn import ACTIVATIONS, _act
 from ._model import FrozenModel, check_node_names
-from .ctrnn import _frozen, _vector
+from .ctrnn import _check_sparse_dtype, _frozen, _vector
 
 __all__ = ["discretize", "DiscreteRNN", "METHODS"]
 
@@ -135,12 +134,7 @@ def _run_sparse(indptr, indices, data, UT, u_eye, b, keep, leak, gain, theta, ac
 def _matrix(value, name, shape=None):
     if hasattr(value, "detach"):  # a torch tensor (possibly requiring grad)
         value = value.detach().cpu().numpy()
-    if np.iscomplexobj(value):
-        raise ValueError(f"{name} must hold real numbers, got dtype {np.asarray(value).dtype}")
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a 2-d array of real numbers: {exc}") from exc
+    arr = real_array(name, value, finite=False)
     if arr.ndim != 2 or (shape is not None and arr.shape != shape):
         want = f"shape {shape}" if shape is not None else "a 2-d array"
         raise ValueError(f"{name} has shape {arr.shape}, expected {want}")
@@ -152,13 +146,7 @@ def _matrix(value, name, shape=None):
 
 
 def _positive_dt(dt):
-    try:
-        v = float(dt)
-    except (TypeError, ValueError):
-        raise ValueError(f"dt must be a positive number, got {dt!r}") from None
-    if not (v > 0.0) or math.isinf(v):
-        raise ValueError(f"dt must be a positive finite number, got {dt!r}")
-    return v
+    return real_number("dt", dt, positive=True)
 
 
 class DiscreteRNN(FrozenModel):
@@ -202,6 +190,7 @@ class DiscreteRNN(FrozenModel):
         if sp.issparse(W):
             if W.ndim != 2 or W.shape[0] != W.shape[1]:
                 raise ValueError(f"W must be square: expected shape (n, n), got {W.shape}")
+            _check_sparse_dtype(W)
             csc = sp.csc_matrix(W, dtype=np.float64, copy=True)
             csc.sum_duplicates()
             csc.eliminate_zeros()
@@ -280,10 +269,7 @@ class DiscreteRNN(FrozenModel):
         n, m = self.n_states, self.n_inputs
         if hasattr(inputs, "detach"):
             inputs = inputs.detach().cpu().numpy()
-        try:
-            X = np.ascontiguousarray(inputs, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"inputs must be an array of shape (T, {m}): {exc}") from exc
+        X = np.ascontiguousarray(real_array("inputs", inputs, finite=False))
         if X.ndim != 2 or X.shape[1] != m:
             raise ValueError(f"inputs has shape {X.shape}, expected (T, {m}): one row per "
                              f"step, one column per input channel (n_inputs = {m})")
@@ -294,7 +280,7 @@ class DiscreteRNN(FrozenModel):
         if h0 is None:
             h = np.zeros(n)
         else:
-            h = np.array(h0, dtype=np.float64)
+            h = np.array(real_array("h0", h0, finite=False), dtype=np.float64)
             if h.shape != (n,):
                 raise ValueError(f"h0 has shape {h.shape}, expected ({n},)")
             if not np.isfinite(h).all():
@@ -495,7 +481,6 @@ def discretize(model, dt, method="euler", *, input_weights=None):
 
 def _ctrnn_from_elman_kwargs(W_ih, W_hh=None, b_ih=None, b_hh=None, tau=1.0):
     """Constructor arguments of CTRNN.from_elman (kept here so ctrnn.py needs no torch logic)."""
-    if not isinstance(tau, numbers.Real) or not (float(tau) > 0) or math.isinf(float(tau)):
-        raise ValueError(f"tau must be a positive finite number, got {tau!r}")
+    tau = real_number("tau", tau, positive=True)
     W_ih, W_hh, b = _elman_arrays(W_ih, W_hh, b_ih, b_hh)
-    return dict(W=W_hh, tau=float(tau), bias=0.0, gain=1.0, input=b, activation="tanh"), W_ih
+    return dict(W=W_hh, tau=tau, bias=0.0, gain=1.0, input=b, activation="tanh"), W_ih

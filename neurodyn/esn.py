@@ -32,6 +32,8 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 
 from solvers import ODESystem
+from solvers._checks import (InvalidTypeError, check_allocation, count, probability, real_array,
+                             real_number, rng_from_seed)
 
 from . import _kernels_esn as _k
 from ._model import FrozenModel, check_node_names, edge_weight, graph_nodes
@@ -55,20 +57,13 @@ def _frozen(a, dtype=np.float64):
 
 
 def _positive_int(v, name):
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-        raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    return int(v)
+    return count(name, v, low=1)
 
 
 def _real(v, name, *, lo=None, hi=None, lo_open=False, allow_none=False):
     if v is None and allow_none:
         return None
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {v!r}") from None
-    if not np.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {v!r}")
+    x = real_number(name, v)
     if lo is not None and (x < lo or (lo_open and x == lo)):
         raise ValueError(f"{name} must be {'>' if lo_open else '>='} {lo}, got {v!r}")
     if hi is not None and x > hi:
@@ -85,10 +80,7 @@ def _finite_matrix(a, name):
 
 def _series(u, name, n_cols=None):
     """u as a C-contiguous float64 (T, n_cols) array; 1-D means one column."""
-    try:
-        a = np.asarray(u, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an array of numbers") from None
+    a = real_array(name, u, finite=False)
     if a.ndim == 1:
         a = a[:, None]
     if a.ndim != 2:
@@ -100,6 +92,24 @@ def _series(u, name, n_cols=None):
                          f"{n_cols}")
     _finite_matrix(a, name)
     return np.ascontiguousarray(a)
+
+
+# Peak bytes per nonzero weight while a sparse reservoir is built and stored: the drawn flat
+# indices (and their concatenation), the values, the COO rows and columns, then the CSR arrays
+# and the model's private copies.
+_BYTES_PER_NONZERO = 48
+
+
+def _reservoir_room(n, nnz, how):
+    """Refuse, before drawing or copying, a reservoir that cannot fit in memory."""
+    check_allocation(f"ESN(n_reservoir={n}): the {how} reservoir's ~{nnz:.3g} nonzero weights "
+                     f"(~{_BYTES_PER_NONZERO} bytes each while built)", (int(nnz),),
+                     _BYTES_PER_NONZERO, hint="lower n_reservoir or density")
+
+
+def _dense_room(n, what):
+    check_allocation(f"ESN(n_reservoir={n}): {what}", (2, n, n), 8,
+                     hint="store the reservoir sparse (sparse=None or True, lower density)")
 
 
 def spectral_radius(W, *, tol=1e-10, maxiter=None):
@@ -183,10 +193,10 @@ def ridge_fit(X, Y, ridge=1e-6):
     (array([ 1. , -2. ,  0.5]), array([3.]))
     """
     ridge = _real(ridge, "ridge", lo=0.0)
-    X = np.asarray(X, dtype=np.float64)
+    X = real_array("X", X, finite=False)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (samples, features), got shape {X.shape}")
-    Y = np.asarray(Y, dtype=np.float64)
+    Y = real_array("Y", Y, finite=False)
     if Y.ndim == 1:
         Y = Y[:, None]
     if Y.ndim != 2 or Y.shape[0] != X.shape[0]:
@@ -200,6 +210,7 @@ def ridge_fit(X, Y, ridge=1e-6):
         return _ridge_dual(X, Y, ridge)
     c = X[0].copy()
     d = Y[0].copy()
+    check_allocation("ridge_fit: the shifted features and targets", (k, n + m + 1))
     Z = np.empty((k, n + m + 1), order="F")
     np.subtract(X, c, out=Z[:, :n])
     np.subtract(Y, d, out=Z[:, n:n + m])
@@ -264,9 +275,7 @@ def _ridge_from_z(Z, n, c, d, ridge, X=None, Y=None):
 
 
 def _rng(seed):
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return np.random.default_rng(seed)
+    return rng_from_seed("seed", seed)
 
 
 def _erdos_renyi(n, density, rng):
@@ -299,11 +308,12 @@ def _graph_matrix(G, weight, rng, nodes=None):
         pairs.append((u, v, data))
         if not G.is_directed() and u != v:
             pairs.append((v, u, data))
+    arrow = "->" if G.is_directed() else "-"
     for u, v, data in pairs:
         rows.append(index[v])
         cols.append(index[u])
         if weight in data:
-            ws.append(edge_weight(data, weight, None, u, v))
+            ws.append(edge_weight(data, weight, None, u, v, arrow))  # finite, or named
         else:
             missing.append(len(ws))
             ws.append(0.0)
@@ -321,8 +331,10 @@ def _check_W(W, nodes=None):
     if sp.issparse(W):
         if W.ndim != 2 or W.shape[0] != W.shape[1]:
             raise ValueError(f"W must be square: expected shape (n, n), got {W.shape}")
-        if np.iscomplexobj(W.data):
-            raise ValueError(f"W must hold real numbers, got dtype {W.dtype}")
+        if W.dtype.kind not in "fiu":
+            what = "complex values" if W.dtype.kind == "c" else f"dtype {W.dtype}"
+            raise InvalidTypeError(f"W must hold real numbers, got {what}")
+        _reservoir_room(W.shape[0], W.nnz, "given sparse")
         csr = sp.csr_matrix(W, dtype=np.float64, copy=True)
         csr.sum_duplicates()
         bad = np.flatnonzero(~np.isfinite(csr.data))
@@ -332,15 +344,14 @@ def _check_W(W, nodes=None):
             raise ValueError(f"W[{i}, {int(csr.indices[q])}] = {float(csr.data[q])!r} is not "
                              "finite")
         return csr
-    if np.iscomplexobj(W):
-        raise ValueError(f"W must hold real numbers, got dtype {np.asarray(W).dtype}")
-    try:
-        a = np.array(W, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"W must be a square array, a scipy.sparse matrix or a networkx "
-                        f"graph: {exc}") from None
+    if isinstance(W, (str, bytes)):
+        raise InvalidTypeError(f"W must be a square array, a scipy.sparse matrix or a networkx "
+                               f"graph, got {W!r} (str)")
+    a = real_array("W", W, finite=False)
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise ValueError(f"W must be square: expected shape (n, n), got {a.shape}")
+    _dense_room(a.shape[0], "the given dense W and the model's copy")
+    a = np.array(a, dtype=np.float64)
     _finite_matrix(a, "W")
     return a
 
@@ -460,7 +471,10 @@ class ESN:
             if n_reservoir is None:
                 raise ValueError("give n_reservoir (to generate a reservoir) or W")
             n = _positive_int(n_reservoir, "n_reservoir")
+            if sparse is False or (sparse is None and self.density > _SPARSE_MAX_DENSITY):
+                _dense_room(n, "the dense reservoir W and its transposed copy")
             if topology == "erdos_renyi":
+                _reservoir_room(n, self.density * n * n, "erdos_renyi")
                 Wm = _erdos_renyi(n, self.density, rng)
             elif topology == "small_world":
                 import networkx as nx
@@ -469,6 +483,7 @@ class ESN:
                 if kk >= n:
                     raise ValueError(f"small_world: density {density} gives {kk} neighbours "
                                      f"per node, but n_reservoir is {n}")
+                _reservoir_room(n, n * kk, "small_world")
                 G = nx.watts_strogatz_graph(n, kk, 0.1, seed=int(rng.integers(2**31)))
                 Wm, _ = _graph_matrix(G, "weight", rng, nodes=list(range(n)))
             elif callable(topology):
@@ -512,6 +527,8 @@ class ESN:
             self._csr = (_frozen(csr.indptr, np.int64), _frozen(csr.indices, np.uint32),
                          _frozen(csr.data))
         else:
+            if sp.issparse(Wm):
+                _dense_room(n, "the dense reservoir W and its transposed copy")
             dense = Wm.toarray() if sp.issparse(Wm) else np.asarray(Wm)
             self._WT = _frozen(dense.T)
             self.W = self._WT.T
@@ -520,7 +537,7 @@ class ESN:
 
         # ---- input, bias, feedback (drawn in this order, each drawn even when given, so
         # that giving one does not change the others)
-        scale = np.asarray(input_scaling, dtype=np.float64)
+        scale = real_array("input_scaling", input_scaling, finite=False)
         if scale.ndim == 0:
             scale = np.full(self.n_inputs, float(scale))
         if scale.shape != (self.n_inputs,) or not np.isfinite(scale).all():
@@ -558,7 +575,7 @@ class ESN:
 
     @staticmethod
     def _given(a, shape, name):
-        arr = np.asarray(a, dtype=np.float64)
+        arr = real_array(name, a, finite=False)
         if arr.ndim == 1 and len(shape) == 2 and shape[1] == 1 and arr.shape == (shape[0],):
             arr = arr[:, None]
         if arr.shape != shape:
@@ -616,7 +633,7 @@ class ESN:
 
     def _start(self, x0, reset):
         if x0 is not None:
-            x = np.array(x0, dtype=np.float64)
+            x = np.array(real_array("x0", x0, finite=False), dtype=np.float64)
             if x.shape != (self.n_reservoir,):
                 raise ValueError(f"x0 has shape {x.shape}, expected ({self.n_reservoir},)")
             _finite_matrix(x, "x0")
@@ -671,6 +688,9 @@ class ESN:
             self._loop(U, T, x, yprev)
             out = x.copy()
         else:
+            check_allocation("ESN.run: the states", (T, self.n_reservoir),
+                             hint="run in shorter pieces (the state carries over) or pass "
+                                  "return_last=True")
             X = np.empty((T, self.n_reservoir), order=order)
             self._loop(U, T, x, yprev, X=X)
             out = X
@@ -705,6 +725,8 @@ class ESN:
         # The reservoir writes its states, shifted by the first kept state c, straight into
         # the first n columns of Z = [X - c | Y - d | 1] (column-major): one dsyrk of Z then
         # gives every sum the ridge solution needs, without copying X.
+        check_allocation("ESN.fit: the states and targets", (k, n + m + 1),
+                         hint="fit on a shorter series or a larger washout")
         Z = np.empty((k, n + m + 1), order="F")
         c = np.zeros(n)
         teacher = Y if self.Wfb is not None else None
@@ -740,6 +762,8 @@ class ESN:
             Yout = np.empty((T, self.n_outputs))
             self._loop(U, T, x, yprev, fb_own=True, Yout=Yout)
         else:
+            check_allocation("ESN.predict: the states", (T, self.n_reservoir),
+                             hint="predict in shorter pieces (the state carries over)")
             X = np.empty((T, self.n_reservoir))
             self._loop(U, T, x, yprev, X=X)
             Yout = X @ self.Wout + self.bias_out
@@ -772,6 +796,7 @@ class ESN:
             raise ValueError(f"generate feeds outputs back as inputs: needs n_outputs == "
                              f"n_inputs, got {self.n_outputs} and {self.n_inputs}")
         n_steps = _positive_int(n_steps, "n_steps")
+        check_allocation("ESN.generate: the outputs", (n_steps, self.n_outputs))
         Yout = np.empty((n_steps, self.n_outputs))
         if warmup is not None:
             y = self.predict(warmup, x0=x0, reset=reset)
@@ -812,6 +837,16 @@ class ESN:
 
 
 # --------------------------------------------------------------------------- continuous
+
+def _per_unit(value, n, name):
+    """A real scalar or one value per reservoir unit, as a float64 (n,) array."""
+    a = real_array(name, value, finite=False)
+    try:
+        return np.broadcast_to(a, (n,)).copy()
+    except ValueError:
+        raise ValueError(f"{name} has shape {a.shape}, expected a scalar or shape ({n},) (one "
+                         "value per reservoir unit)") from None
+
 
 class ContinuousESN(FrozenModel, ODESystem):
     """Continuous-time ESN ``tau_i dx_i/dt = -x_i + f(sum_j W_ij x_j + (Win u(t))_i + b_i)``,
@@ -863,7 +898,7 @@ class ContinuousESN(FrozenModel, ODESystem):
                              f"{', '.join(map(repr, _k.ACTIVATIONS))}")
         if interp not in ("zoh", "linear"):
             raise ValueError(f"interp must be 'zoh' or 'linear', got {interp!r}")
-        Win_a = np.asarray(Win, dtype=np.float64)
+        Win_a = real_array("Win", Win, finite=False)
         if Win_a.ndim == 1:
             Win_a = Win_a[:, None]
         if Win_a.ndim != 2 or Win_a.shape[0] != n:
@@ -875,7 +910,7 @@ class ContinuousESN(FrozenModel, ODESystem):
             dt_ = _real(dt, "dt", lo=0.0, lo_open=True)
             ts = np.arange(m) * dt_
         else:
-            ts = np.asarray(times, dtype=np.float64)
+            ts = real_array("times", times, finite=False)
             if ts.shape != (m,):
                 raise ValueError(f"times has shape {ts.shape}, expected ({m},) to match u")
             _finite_matrix(ts, "times")
@@ -884,12 +919,12 @@ class ContinuousESN(FrozenModel, ODESystem):
                 k = int(steps[0]) + 1
                 raise ValueError(f"times must be strictly increasing: times[{k}] = "
                                  f"{float(ts[k])!r} <= times[{k - 1}] = {float(ts[k - 1])!r}")
-        tau_v = np.broadcast_to(np.asarray(tau, dtype=np.float64), (n,)).copy()
+        tau_v = _per_unit(tau, n, "tau")
         bad = np.flatnonzero(~(np.isfinite(tau_v) & (tau_v > 0)))
         if bad.size:
-            raise ValueError(f"tau of unit {int(bad[0])} must be positive and finite, got "
-                             f"{tau_v[bad[0]]!r}")
-        bias_v = np.broadcast_to(np.asarray(bias, dtype=np.float64), (n,)).copy()
+            raise ValueError(f"tau of unit {nodes[int(bad[0])]!r} must be positive and finite, "
+                             f"got {float(tau_v[bad[0]])!r}")
+        bias_v = _per_unit(bias, n, "bias")
         _finite_matrix(bias_v, "bias")
         if sp.issparse(Wm):
             Wm.sort_indices()
@@ -963,16 +998,23 @@ def memory_capacity(esn, *, max_delay=None, n_steps=4000, washout=200, test_frac
     n = esn.n_reservoir
     K = 2 * n if max_delay is None else _positive_int(max_delay, "max_delay")
     n_steps = _positive_int(n_steps, "n_steps")
-    washout = int(washout)
+    washout = count("washout", washout, low=0)
+    tf = probability("test_fraction", test_fraction, open_low=True, open_high=True)
+    ridge = _real(ridge, "ridge", lo=0.0)
+    rng = _rng(seed)
     if washout < K:
         washout = K  # every target u[t - k] must exist
-    tf = _real(test_fraction, "test_fraction", lo=0.0, hi=1.0, lo_open=True)
     n_used = n_steps - washout
     n_test = int(round(tf * n_used))
-    if n_test < 2 or n_used - n_test < 2:
-        raise ValueError(f"n_steps = {n_steps} leaves too few samples after the washout "
-                         f"({washout}) for training and testing; increase n_steps")
-    u = _rng(seed).uniform(-1.0, 1.0, size=n_steps)
+    if n_used - n_test < 2 or n_test < 2:
+        raise ValueError(f"n_steps = {n_steps} leaves {max(n_used, 0)} samples after the "
+                         f"washout ({washout}; at least max_delay = {K}); test_fraction = "
+                         f"{tf!r} splits them into {max(n_used - n_test, 0)} for training and "
+                         f"{max(n_test, 0)} for testing, and each needs at least 2: increase "
+                         "n_steps")
+    check_allocation("memory_capacity: the states", (n_used, n + K),
+                     hint="lower n_steps or max_delay")
+    u = rng.uniform(-1.0, 1.0, size=n_steps)
     x = np.zeros(n)
     X = np.empty((n_used, n), order="F")
     saved = (esn.state, esn.last_output)
@@ -1015,6 +1057,9 @@ def linear_memory_capacity(esn, max_delay):
         raise ValueError(f"needs an ESN with one input, got {esn.n_inputs}")
     K = _positive_int(max_delay, "max_delay")
     a = esn.leak_rate
+    check_allocation(f"linear_memory_capacity: the dense {esn.n_reservoir} x "
+                     f"{esn.n_reservoir} matrices (W, A, the Lyapunov solution and its "
+                     "eigenvectors)", (6, esn.n_reservoir, esn.n_reservoir))
     W = esn.W.toarray() if sp.issparse(esn.W) else np.asarray(esn.W)
     n = W.shape[0]
     A = (1.0 - a) * np.eye(n) + a * W

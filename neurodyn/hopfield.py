@@ -28,10 +28,11 @@ D. J. Amit, H. Gutfreund & H. Sompolinsky, PRL 55, 1530 (1985) (capacity 0.138 N
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
+
+from solvers._checks import check_allocation, count, real_array, real_number, seed_value
 
 from . import _kernels_hopfield as _k
 from ._model import check_node_names, edge_weight, graph_nodes, node_values
@@ -110,17 +111,20 @@ def _bipolar(values, what, n=None):
 
 
 def _weights_array(W):
-    if np.iscomplexobj(W):
-        raise ValueError(f"W must hold real numbers, got dtype {np.asarray(W).dtype}")
-    try:
-        arr = np.array(W, dtype=np.float64, order="C", copy=True)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"W must be a square array of real numbers: {exc}") from None
+    arr = real_array("W", W, finite=False)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
         raise ValueError(f"W must be square: expected shape (N, N), got {arr.shape}")
     if arr.shape[0] < 1:
         raise ValueError("W is empty: a Hopfield network needs at least one neuron")
-    return arr
+    _room(arr.shape[0], "W", copies=2)
+    return np.array(arr, dtype=np.float64, order="C", copy=True)
+
+
+def _room(n, what, copies=1, itemsize=8):
+    """Refuse, before allocating, ``copies`` N x N arrays that cannot fit in memory."""
+    check_allocation(f"Hopfield network of N = {n} neurons: {what}",
+                     (n, n) if copies == 1 else (copies, n, n), itemsize,
+                     hint="the weights of a Hopfield network are a dense N x N matrix")
 
 
 def _pair_label(nodes, i, j):
@@ -170,17 +174,19 @@ def _is_integer_valued(a):
 
 
 def _seed_value(seed):
-    """A uint64 from None (fresh OS entropy), a non-negative int or a numpy Generator."""
+    """A uint64 from None (fresh OS entropy), a non-negative int (below 2**64), a sequence of
+    them, a SeedSequence or a numpy Generator; other seeds are refused naming ``seed``."""
+    seed = seed_value("seed", seed)
     if seed is None:
         return np.uint64(np.random.SeedSequence().generate_state(1, np.uint64)[0])
     if isinstance(seed, np.random.Generator):
         return np.uint64(seed.integers(0, 2 ** 63))
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-        if not 0 <= int(seed) < 2 ** 64:
+    if isinstance(seed, int):
+        if seed >= 2 ** 64:
             raise ValueError(f"seed must be a non-negative integer below 2**64, got {seed}")
-        return np.uint64(int(seed))
-    raise ValueError(f"seed must be None, a non-negative int or a numpy Generator, got "
-                     f"{seed!r}")
+        return np.uint64(seed)
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return np.uint64(ss.generate_state(1, np.uint64)[0])
 
 
 # --------------------------------------------------------------------------- result
@@ -314,9 +320,7 @@ class Hopfield:
         if tie_tol is None:
             tie_tol = 0.0 if exact else TIE_RTOL * bound / scale
         else:
-            tie_tol = float(tie_tol)
-            if not (tie_tol >= 0.0 and np.isfinite(tie_tol)):
-                raise ValueError(f"tie_tol must be a finite number >= 0, got {tie_tol!r}")
+            tie_tol = real_number("tie_tol", tie_tol, nonnegative=True)
         self._WT = WT
         self._scale = float(scale)
         self._bias = bias
@@ -385,6 +389,8 @@ class Hopfield:
             X = X[None, :]
         p, n = X.shape
         nodes = check_node_names(nodes, n, per="neuron")
+        _room(n, f"the {rule} weights", copies=1 if rule == "hebbian" else 3,
+              itemsize=4 if rule == "hebbian" and p < _F32_EXACT else 8)
         X.flags.writeable = False
         self = cls.__new__(cls)
         zero_bias = _frozen(np.zeros(n))
@@ -436,6 +442,7 @@ class Hopfield:
                              "directed graph; pass G.to_undirected() if that is what you mean")
         nodes, index = graph_nodes(G)
         n = len(nodes)
+        _room(n, "W from the graph and the model's copy", copies=3)
         W = np.zeros((n, n))
         for u, v, data in G.edges(data=True):
             if u == v:
@@ -598,15 +605,8 @@ class Hopfield:
         """
         if mode not in ("async", "sync"):
             raise ValueError(f"mode must be 'async' or 'sync', got {mode!r}")
-        if (not isinstance(max_sweeps, numbers.Integral) or isinstance(max_sweeps, bool)
-                or max_sweeps < 1):
-            raise ValueError(f"max_sweeps must be an integer >= 1, got {max_sweeps!r}")
-        try:
-            T = float(temperature)
-        except (TypeError, ValueError):
-            raise ValueError(f"temperature must be a number >= 0, got {temperature!r}") from None
-        if not (T >= 0.0 and np.isfinite(T)):
-            raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
+        max_sweeps = count("max_sweeps", max_sweeps, low=1)
+        T = real_number("temperature", temperature, nonnegative=True)
         S = _bipolar(probes, "probe", self.n)
         single = S.ndim == 1
         S = np.array(S.reshape(1, -1) if single else S, dtype=np.int8, order="C", copy=True)
@@ -618,6 +618,9 @@ class Hopfield:
         beta = -1.0 if T == 0.0 else 1.0 / (T * self._scale)
         tol = self._tie_tol * self._scale
         record = bool(return_energy)
+        if record:
+            check_allocation("recall(return_energy=True): the energy trace", (K, max_sweeps + 1),
+                             hint="lower max_sweeps or recall fewer probes at a time")
         energy = np.zeros((K, max_sweeps + 1) if record else (1, 1))
         converged = np.zeros(K, np.bool_)
         sweeps = np.zeros(K, np.int64)

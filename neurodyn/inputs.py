@@ -19,6 +19,8 @@ import numbers
 
 import numpy as np
 
+from solvers._checks import real_array
+
 __all__ = ["Input", "Constant", "Sampled", "Sinusoid", "as_input", "encode",
            "INPUT_CONSTANT", "INPUT_ZOH", "INPUT_LINEAR", "INPUT_SINUSOID"]
 
@@ -37,16 +39,9 @@ def _frozen(a, dtype=np.float64):
 
 
 def _real_array(value, what):
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must be a number or an array of numbers, got {value!r}") from exc
-    bad = np.flatnonzero(~np.isfinite(arr.ravel()))
-    if bad.size:
-        k = int(bad[0])
-        where = "" if arr.ndim == 0 else f"[{', '.join(map(str, np.unravel_index(k, arr.shape)))}]"
-        raise ValueError(f"{what}{where} = {float(arr.ravel()[k])!r} is not finite")
-    return arr
+    """``value`` as a float64 array with finite entries; booleans, strings and complex values
+    are refused (``InvalidTypeError``) and the first non-finite entry is named."""
+    return real_array(what, value)
 
 
 def _per_node(arr, n, what):

@@ -46,6 +46,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from solvers._checks import (InvalidTypeError, check_allocation, count, probability,
+                             real_array, real_number, seed_value)
+
 from ._model import FrozenModel, check_node_names, graph_nodes, node_number
 from .esn import ridge_fit
 
@@ -69,6 +72,9 @@ _PARAMS = ("tau_m", "v_rest", "v_th", "v_reset", "t_ref", "v_bias")
 _CTOR_ARGS = ("kind", "pre", "post", "weight", "delay", "n_inputs", "in_pre", "in_post",
               "in_weight", "in_delay") + _PARAMS + ("v_init", "positions", "nodes",
                                                      "input_nodes")
+# Peak bytes per synapse while LSM.random draws and stores them: flat indices and their
+# running sums, pre and post, weight and delay, then the model's frozen copies.
+_BYTES_PER_SYNAPSE = 64
 # brian2 object names are fixed so that repeated builds reuse generated/compiled code.
 _NAMES = {"neurons": "lsm_neurons", "rec": "lsm_recurrent", "inp": "lsm_input",
           "in_syn": "lsm_input_synapses", "mon": "lsm_spikes"}
@@ -83,7 +89,10 @@ def _frozen(a, dtype=np.float64):
 
 
 def _plain(x, unit, what):
-    """``x`` as float(s) in ``unit`` ("mV", "ms", "Hz"); brian2 quantities are converted."""
+    """``x`` as float(s) in ``unit`` ("mV", "ms", "Hz"); brian2 quantities are converted.
+
+    Booleans, strings and complex values are refused (``InvalidTypeError``), never coerced.
+    """
     if type(x).__module__.startswith("brian2"):
         import brian2 as b2
 
@@ -91,13 +100,23 @@ def _plain(x, unit, what):
             return np.asarray(x / getattr(b2, unit), dtype=np.float64)
         except Exception as exc:  # DimensionMismatchError and friends
             raise ValueError(f"{what} must be in units of {unit}: {exc}") from None
-    if isinstance(x, str):
-        raise ValueError(f"{what} must be a number (in {unit}), got {x!r}")
-    try:
-        return np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a number or an array of numbers (in {unit}), got "
-                         f"{x!r}") from None
+    if isinstance(x, (str, bytes, bool, np.bool_)) or (
+            np.isscalar(x) and not isinstance(x, numbers.Real)):
+        raise InvalidTypeError(f"{what} must be a number (in {unit}), got {x!r} "
+                               f"({type(x).__name__})")
+    return real_array(f"{what} (in {unit})", x, finite=False)
+
+
+def _scalar(x, unit, what, *, positive=False):
+    """One finite number in ``unit`` (brian2 quantities converted), or an error naming it."""
+    a = _plain(x, unit, what)
+    if a.ndim != 0:
+        raise ValueError(f"{what} must be one number (in {unit}), got shape {a.shape}")
+    v = float(a)
+    if not np.isfinite(v) or (positive and not v > 0):
+        need = "a positive finite number" if positive else "a finite number"
+        raise ValueError(f"{what} must be {need} (in {unit}), got {v!r}")
+    return v
 
 
 def _per(value, n, what, unit, label, *, positive=False, nonneg=False):
@@ -138,17 +157,18 @@ def _index_array(a, n, what, where):
 
 
 def _check_rng(seed):
-    """(Generator, seed to report). None draws a seed from the OS so a run can be repeated."""
+    """(Generator, seed to report). None draws a seed from the OS so a run can be repeated.
+
+    Seeds are checked by :func:`solvers._checks.seed_value`: None, an int >= 0, a sequence of
+    them, a SeedSequence or a Generator; anything else is refused naming ``seed``."""
+    seed = seed_value("seed", seed)
     if isinstance(seed, np.random.Generator):
         return seed, None
     if isinstance(seed, np.random.SeedSequence):
         return np.random.default_rng(seed), seed
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2 ** 63))
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be None, a non-negative int or a numpy Generator, got "
-                         f"{seed!r}")
-    return np.random.default_rng(int(seed)), int(seed)
+    return np.random.default_rng(seed), seed
 
 
 # --------------------------------------------------------------------------- inputs
@@ -162,7 +182,9 @@ class _SpikeSource:
         """``(indices, times)`` of the input spikes in ``[0, duration)`` ms on the ``dt`` grid,
         sorted by time (then channel). Deterministic inputs ignore ``seed``."""
         rng, _ = _check_rng(seed)
-        return self._sample(float(duration), float(dt), rng)
+        duration = _scalar(duration, "ms", "duration", positive=True)
+        dt = _scalar(dt, "ms", "dt", positive=True)
+        return self._sample(duration, dt, rng)
 
 
 class SpikeInput(_SpikeSource):
@@ -200,7 +222,7 @@ class SpikeInput(_SpikeSource):
         n_min = int(idx.max()) + 1 if idx.size else 0
         if n is None:
             n = n_min
-        elif not isinstance(n, numbers.Integral) or n < n_min:
+        elif count("SpikeInput n", n) < n_min:
             raise ValueError(f"SpikeInput: n = {n!r} channels, but an index is {n_min - 1}")
         order = np.lexsort((idx, t))
         self.times = _frozen(t[order])
@@ -261,11 +283,13 @@ class PoissonInput(_SpikeSource):
 
     def __init__(self, rates, n=None):
         r = _plain(rates, "Hz", "PoissonInput rates")
+        if n is not None:
+            n = count("PoissonInput n", n, low=1)
         if r.ndim == 0:
             if n is None:
                 raise ValueError("PoissonInput: give n (the number of channels) with a scalar "
                                  "rate")
-            r = np.full(int(n), float(r))
+            r = np.full(n, float(r))
         if r.ndim != 1 or (n is not None and r.shape[0] != n):
             raise ValueError(f"PoissonInput rates have shape {r.shape}, expected a scalar or "
                              f"({n if n is not None else 'n'},)")
@@ -327,30 +351,28 @@ class AnalogInput(_SpikeSource):
 
     def __init__(self, signal, dt_signal, n_per_dim=10, lo=None, hi=None, r_max=100.0,
                  width=None):
-        x = np.asarray(signal, dtype=np.float64)
+        x = real_array("AnalogInput signal", signal, finite=False)
         if x.ndim == 1:
             x = x[:, None]
         if x.ndim != 2 or x.shape[0] == 0:
             raise ValueError(f"AnalogInput signal must have shape (k,) or (k, m) with k > 0, "
                              f"got {np.shape(signal)}")
         if not np.all(np.isfinite(x)):
-            raise ValueError("AnalogInput signal must be finite")
-        dt_signal = float(_plain(dt_signal, "ms", "dt_signal"))
-        if not dt_signal > 0:
-            raise ValueError(f"dt_signal must be > 0 ms, got {dt_signal}")
-        if not isinstance(n_per_dim, numbers.Integral) or n_per_dim < 1:
-            raise ValueError(f"n_per_dim must be a positive int, got {n_per_dim!r}")
-        lo = float(x.min()) if lo is None else float(lo)
-        hi = float(x.max()) if hi is None else float(hi)
+            j, d = (int(v) for v in np.argwhere(~np.isfinite(x))[0])
+            raise ValueError(f"AnalogInput signal must be finite: sample {j} (dimension {d}) "
+                             f"is {float(x[j, d])!r}")
+        dt_signal = _scalar(dt_signal, "ms", "dt_signal", positive=True)
+        n_per_dim = count("n_per_dim", n_per_dim, low=1)
+        lo = float(x.min()) if lo is None else real_number("lo", lo)
+        hi = float(x.max()) if hi is None else real_number("hi", hi)
         if not hi >= lo:
             raise ValueError(f"AnalogInput: need lo <= hi, got lo={lo}, hi={hi}")
         centres = np.linspace(lo, hi, n_per_dim) if n_per_dim > 1 else np.array([lo])
         if width is None:
             width = (hi - lo) / (n_per_dim - 1) if n_per_dim > 1 and hi > lo else 1.0
-        if not float(width) > 0:
-            raise ValueError(f"AnalogInput width must be > 0, got {width}")
-        r_max = float(_plain(r_max, "Hz", "r_max"))
-        if not (np.isfinite(r_max) and r_max >= 0):
+        width = real_number("AnalogInput width", width, positive=True)
+        r_max = _scalar(r_max, "Hz", "AnalogInput r_max")
+        if not r_max >= 0:
             raise ValueError(f"AnalogInput r_max must be finite and >= 0 Hz, got {r_max}")
         self.signal, self.dt_signal = _frozen(x), dt_signal
         self.centres, self.width, self.r_max = _frozen(centres), float(width), r_max
@@ -419,11 +441,9 @@ def filtered_spikes(indices, times, n, sample_times, tau=30.0):
            [0.5032, 0.2231]])
     """
     idx = np.asarray(indices, dtype=np.int64).ravel()
-    t = np.asarray(times, dtype=np.float64).ravel()
-    ts = np.asarray(sample_times, dtype=np.float64).ravel()
-    tau = float(tau)
-    if not tau > 0:
-        raise ValueError(f"tau must be > 0 ms, got {tau}")
+    t = real_array("times", times, finite=False).ravel()
+    ts = real_array("sample_times", sample_times).ravel()
+    tau = real_number("tau", tau, positive=True)
     if idx.shape != t.shape:
         raise ValueError(f"{idx.size} indices but {t.size} times")
     if idx.size and (idx.min() < 0 or idx.max() >= n):
@@ -517,7 +537,7 @@ class Readout:
     """
 
     def __init__(self, ridge=1e-6):
-        self.ridge = float(ridge)
+        self.ridge = real_number("ridge", ridge, nonnegative=True)
         self.W = self.b = self.classes = None
 
     def fit(self, X, Y):
@@ -596,10 +616,10 @@ def _pop_dict(value, what, unit=None, keys=("EE", "EI", "IE", "II")):
                          f"E or I); missing {missing}, unknown {extra}")
     out = {}
     for k in keys:
-        x = _plain(value[k], unit, f"{what}[{k!r}]") if unit else np.asarray(value[k], float)
-        if x.ndim != 0 or not np.isfinite(x):
-            raise ValueError(f"{what}[{k!r}] must be a finite number, got {value[k]!r}")
-        out[k] = float(x)
+        if unit:
+            out[k] = _scalar(value[k], unit, f"{what}[{k!r}]")
+        else:
+            out[k] = real_number(f"{what}[{k!r}]", value[k])
     return out
 
 
@@ -664,9 +684,7 @@ class LSM(FrozenModel):
         for i, k in enumerate(kind):
             if k not in _KINDS:
                 raise ValueError(f"kind of {label(i)} must be 'exc' or 'inh', got {k!r}")
-        if not isinstance(n_inputs, numbers.Integral) or n_inputs < 0:
-            raise ValueError(f"n_inputs must be a non-negative int, got {n_inputs!r}")
-        n_inputs = int(n_inputs)
+        n_inputs = count("n_inputs", n_inputs, low=0)
         input_nodes = (check_node_names([f"in{c}" for c in range(n_inputs)] if input_nodes
                                         is None else input_nodes, n_inputs, per="input"))
         clash = set(map(repr, nodes)) & set(map(repr, input_nodes))
@@ -794,16 +812,25 @@ class LSM(FrozenModel):
         (100, 10, True)
         """
         rng, _ = _check_rng(seed)
-        n_exc, n_inh = int(n_exc), int(n_inh)
-        if n_exc < 0 or n_inh < 0 or n_exc + n_inh == 0:
+        n_exc, n_inh = count("n_exc", n_exc), count("n_inh", n_inh)
+        if n_exc + n_inh == 0:
             raise ValueError(f"need n_exc, n_inh >= 0 and at least one neuron, got {n_exc}, "
                              f"{n_inh}")
         n = n_exc + n_inh
-        for name, val in (("p", p), ("p_in", p_in)):
-            vals = val.values() if isinstance(val, dict) else [val]
-            for v in vals:
-                if not 0 <= float(v) <= 1:
-                    raise ValueError(f"{name} must be a probability in [0, 1], got {val!r}")
+        n_inputs = count("n_inputs", n_inputs)
+        if isinstance(p, dict):
+            for k, v in p.items():
+                probability(f"p[{k!r}]", v)
+        else:
+            p = probability("p", p)
+        p_in = probability("p_in", p_in)
+        w_exc = _scalar(w_exc, "mV", "w_exc")
+        w_inh = _scalar(w_inh, "mV", "w_inh")
+        p_max = max(p.values()) if isinstance(p, dict) else p
+        check_allocation(f"LSM.random: about {p_max * n * n:.3g} recurrent synapses of {n} "
+                         f"neurons (~{_BYTES_PER_SYNAPSE} bytes each while built)",
+                         (int(p_max * n * n) + 1,), _BYTES_PER_SYNAPSE,
+                         hint="lower n_exc, n_inh or p")
         if isinstance(p, dict):
             P = _pop_dict(p, "p")
             is_e = np.arange(n) < n_exc
@@ -815,8 +842,8 @@ class LSM(FrozenModel):
             pre, post = _bernoulli_pairs(rng, prob, n, n, autapses)
         else:
             pre, post = _bernoulli_pairs(rng, float(p), n, n, autapses)
-        weight = np.where(pre < n_exc, float(w_exc), float(w_inh))
-        in_pre, in_post = _bernoulli_pairs(rng, float(p_in), int(n_inputs), n, True)
+        weight = np.where(pre < n_exc, w_exc, w_inh)
+        in_pre, in_post = _bernoulli_pairs(rng, p_in, n_inputs, n, True)
         kind = ["exc"] * n_exc + ["inh"] * n_inh
         return cls(kind, pre, post, weight, delay=delay, n_inputs=n_inputs, in_pre=in_pre,
                    in_post=in_post, in_weight=w_in, in_delay=in_delay, **neuron)
@@ -848,18 +875,18 @@ class LSM(FrozenModel):
         (135, 27, (135, 3))
         """
         rng, _ = _check_rng(seed)
-        shape = tuple(int(s) for s in shape)
-        if len(shape) != 3 or min(shape) < 1:
-            raise ValueError(f"shape must be three positive ints, got {shape}")
-        if not float(lambda_) > 0:
-            raise ValueError(f"lambda_ must be > 0, got {lambda_}")
+        if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) != 3:
+            raise ValueError(f"shape must be three positive ints, got {shape!r}")
+        shape = tuple(count(f"shape[{k}]", s, low=1) for k, s in enumerate(shape))
+        lambda_ = real_number("lambda_", lambda_, positive=True)
+        frac_inh = probability("frac_inh", frac_inh)
+        p_in = probability("p_in", p_in)
+        n_inputs = count("n_inputs", n_inputs)
         Cd = _pop_dict(MAASS_C if C is None else C, "C")
         Wd = _pop_dict(MAASS_W if w is None else w, "w", "mV")
         Dd = _pop_dict(MAASS_DELAY if delay is None else delay, "delay", "ms")
         n = int(np.prod(shape))
         pos = np.stack(np.unravel_index(np.arange(n), shape), axis=1).astype(np.float64)
-        if not 0 <= frac_inh <= 1:
-            raise ValueError(f"frac_inh must be in [0, 1], got {frac_inh}")
         inh = np.zeros(n, bool)
         inh[rng.choice(n, size=int(round(frac_inh * n)), replace=False)] = True
         lam2 = float(lambda_) ** 2
@@ -878,7 +905,7 @@ class LSM(FrozenModel):
         t = typ(pre, post)
         weight = np.array([Wd[k] for k in keys])[t]
         dl = np.array([Dd[k] for k in keys])[t]
-        in_pre, in_post = _bernoulli_pairs(rng, float(p_in), int(n_inputs), n, True)
+        in_pre, in_post = _bernoulli_pairs(rng, p_in, n_inputs, n, True)
         defaults = dict(tau_m=30.0, v_rest=0.0, v_th=15.0, v_reset=13.5,
                         t_ref=np.where(inh, 2.0, 3.0), v_bias=13.5, v_init=(13.5, 15.0))
         defaults.update(neuron)
@@ -928,8 +955,8 @@ class LSM(FrozenModel):
                 raise ValueError(f"edge {u!r} -> {v!r} ends at an input node")
             if "weight" not in d:
                 raise ValueError(f"edge {u!r} -> {v!r} has no 'weight' attribute (mV)")
-            w = float(_plain(d["weight"], "mV", f"weight of edge {u!r} -> {v!r}"))
-            dl = float(_plain(d.get("delay", 0.0), "ms", f"delay of edge {u!r} -> {v!r}"))
+            w = _scalar(d["weight"], "mV", f"weight of edge {u!r} -> {v!r}")
+            dl = _scalar(d.get("delay", 0.0), "ms", f"delay of edge {u!r} -> {v!r}")
             (inp if kinds[u] == "input" else rec).append(
                 ((cidx if kinds[u] == "input" else idx)[u], idx[v], w, dl))
         params = {k: v for k, v in neuron.items() if k in _PARAMS}
@@ -939,8 +966,8 @@ class LSM(FrozenModel):
             if any(attr in G.nodes[v] for v in nodes):
                 unit = "ms" if attr in ("tau_m", "t_ref") else "mV"
                 default = params.get(attr, defaults[attr])
-                params[attr] = [float(_plain(G.nodes[v].get(attr, default), unit,
-                                             f"node {v!r}: attribute {attr!r}"))
+                params[attr] = [_scalar(G.nodes[v].get(attr, default), unit,
+                                        f"node {v!r}: attribute {attr!r}")
                                 for v in nodes]
         extra = {k: v for k, v in neuron.items() if k not in _PARAMS}
         if "v_init" not in extra and "v_init" in G.graph:
@@ -1064,12 +1091,11 @@ class LSM(FrozenModel):
                               trials=True)
 
     def _simulate(self, inputs_list, duration, dt, target, seed, v0s, trials=False):
-        duration = float(_plain(duration, "ms", "duration"))
-        dt = float(_plain(dt, "ms", "dt"))
-        if not (np.isfinite(duration) and duration > 0):
-            raise ValueError(f"duration must be > 0 ms, got {duration}")
-        if not (np.isfinite(dt) and dt > 0):
-            raise ValueError(f"dt must be > 0 ms, got {dt}")
+        duration = _scalar(duration, "ms", "duration", positive=True)
+        dt = _scalar(dt, "ms", "dt", positive=True)
+        if dt > duration:
+            raise ValueError(f"dt = {dt!r} ms exceeds duration = {duration!r} ms: the run "
+                             "would not complete a single step")
         if target not in TARGETS:
             raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
         if not inputs_list:
@@ -1098,6 +1124,13 @@ class LSM(FrozenModel):
                 v = _plain(v0, "mV", "v0")
                 if v.shape != (n,):
                     raise ValueError(f"v0 has shape {v.shape}, expected ({n},)")
+                bad = np.flatnonzero(~np.isfinite(v))
+                if bad.size:
+                    i = int(bad[0])
+                    who = (f"neuron {self.nodes[i]!r}" if self.nodes[i] != i
+                           else f"neuron {i}")
+                    raise ValueError(f"v0[{i}] = {float(v[i])!r} is not finite (initial "
+                                     f"voltage of {who})")
             idx_parts, t_parts, off = [], [], 0
             for src in srcs:
                 i_, t_ = src._sample(duration, dt, rng)

@@ -26,7 +26,8 @@ from ._checks import InvalidTypeError, check_allocation, count, real_array, real
 from ._codegen import ensemble_loops_for
 from .integrate import (DEFAULT_MAX_STEPS, FACMAX, FACMIN, PI_BETA_K, SAFETY, STIFF,
                         _SigintFlag, _check_system, _compile_error, _debug_flag,
-                        _kernel_error_detail, _message, _method, _name, _step_options,
+                        _domain_check, _kernel_error_detail, _message, _method, _name,
+                        _step_options,
                         _time_span, solve)
 from .solution import (INTERRUPTED, KERNEL_ERROR, MAX_STEPS, SUCCESS, Interrupted, Solution)
 from .system import MapSystem, _match, normalize_params
@@ -610,6 +611,12 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
     t0, t1 = _time_span(t_span)
     Y = _initial_states(y0, n, None if plist is None else len(plist), _name(ref))
     B = Y.shape[0]
+    if getattr(ref, "check_initial_state", None) is not None:
+        for i in range(B):
+            try:
+                _domain_check(ref, Y[i])
+            except ValueError as err:
+                raise ValueError(f"y0[{i}]: {err}") from None
     rtol, atol_v, te, max_step, max_steps, first_step, debug = _step_options(
         method, n, t0, t1, rtol, atol, t_eval, max_step, max_steps, first_step, dt, debug)
     save = _save_mode(save)

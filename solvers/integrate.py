@@ -98,6 +98,15 @@ def _state_vector(y0, n, system, what="y0"):
     return y
 
 
+def _domain_check(system, y):
+    """A system may say which initial states it admits (``check_initial_state(y0)``, e.g. a
+    memristor's x in [0, 1]), so a bad start is refused naming the device instead of ending
+    at t0 as a non-finite state."""
+    hook = getattr(system, "check_initial_state", None)
+    if hook is not None:
+        hook(y)
+
+
 def _time_span(t_span):
     if isinstance(t_span, (str, bytes)) or not hasattr(t_span, "__len__") or len(t_span) != 2:
         raise InvalidTypeError(f"t_span must be a pair (t0, t1) of numbers, got {t_span!r}")
@@ -349,6 +358,7 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
     n = int(system.n_states)
     t0, t1 = _time_span(t_span)
     y = _state_vector(y0, n, system)
+    _domain_check(system, y)
     rtol, atol_v, te, max_step, max_steps, first_step, debug = _step_options(
         method, n, t0, t1, rtol, atol, t_eval, max_step, max_steps, first_step, dt, debug)
     p = _params(system, params)

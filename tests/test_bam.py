@@ -266,7 +266,7 @@ GRAPH_BAD = [
     (lambda: _g({"a": "x", "b": "x"}, []), {}, r"no node in layer 'y'"),
     (lambda: nx.DiGraph([("a", "b")]), {}, r"must be undirected"),
     (lambda: _g({"a": "x", "c": "y"}, [("a", "c", np.nan)]), {},
-     r"W\[0, 0\] = nan is not finite \(edge 'a' - 'c'\)"),
+     r"edge 'a' - 'c': 'weight' = nan is not finite"),
 ]
 
 

@@ -341,7 +341,7 @@ BAD = [
     (lambda: CTRNN(np.zeros((3, 3)), input=Sinusoid([1.0, 2.0], 1.0)),
      r"Sinusoid amplitude has shape \(2,\), expected a scalar or shape \(3,\)"),
     (lambda: CTRNN.from_graph(nx.DiGraph([("u", "v", {"weight": np.nan})])),
-     r"W\[1, 0\] = nan is not finite \(edge 'u' -> 'v'\)"),
+     r"edge 'u' -> 'v': 'weight' = nan is not finite"),
     (lambda: CTRNN.from_graph(nx.DiGraph([("u", "v", {"weight": "heavy"})])),
      r"edge 'u' -> 'v': 'weight' must be a number"),
     (lambda: CTRNN.from_graph(nx.DiGraph([("u", "v", {"w": 1.0})]), weight="w", bias=None),
