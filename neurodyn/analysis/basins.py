@@ -151,6 +151,7 @@ def basins(system, samples, *, t_final=100.0, fixed_points=None, tol=1e-3, f_tol
                                  atol=atol, max_steps=10_000_000, save="final")
     block = max(1, (1 << 24) // (n_window * n))
     windows: dict = {}
+    cycle_tol: dict = {}
     moving: list = []
     for s in range(m):
         if not ens.success[s]:
@@ -203,8 +204,11 @@ def basins(system, samples, *, t_final=100.0, fixed_points=None, tol=1e-3, f_tol
         for a, att in enumerate(attractors):
             if att.kind != "cycle":
                 continue
-            extent = float(np.max(np.ptp(att.orbit, axis=0)))
-            tc = tol_cycle if tol_cycle is not None else max(10 * tol, 0.02 * extent)
+            tc = cycle_tol.get(a)
+            if tc is None:  # once per cycle, not once per sample compared with it
+                extent = float(np.max(np.ptp(att.orbit, axis=0)))
+                tc = tol_cycle if tol_cycle is not None else max(10 * tol, 0.02 * extent)
+                cycle_tol[a] = tc
             if np.min(np.linalg.norm(att.orbit - w.y[-1], axis=1)) <= tc:
                 lab = a
                 break
