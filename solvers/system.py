@@ -48,7 +48,11 @@ def normalize_params(params, *, owner="system"):
             raise TypeError(f"{owner}: params must be a tuple, got {type(params).__name__}")
     out = []
     for k, p in enumerate(params):
-        if isinstance(p, np.ndarray):
+        tp = type(p)
+        if tp is float or tp is int or (tp is np.ndarray and p.dtype == np.float64
+                                        and not p.flags.writeable and p.flags.c_contiguous):
+            out.append(p)  # already in the one layout (a model's own arrays, plain numbers)
+        elif isinstance(p, np.ndarray):
             if p.dtype.kind in "iu":
                 out.append(_frozen(np.ascontiguousarray(p, dtype=np.int64)))
             elif p.dtype.kind == "b":
