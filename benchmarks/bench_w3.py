@@ -33,8 +33,8 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 import numpy as np
 
-from benchmarks.common import (Row, begin, dump_json, end, engine, failed_row, print_table,
-                               timed_row)
+from benchmarks import peers
+from benchmarks.common import begin, dump_json, end, engine, failed_row, print_table, timed_row
 from benchmarks.workloads import _cached, build_w1, build_w3_y0, fingerprint
 
 T_END = 50.0
@@ -73,30 +73,8 @@ def ours(solvers, net, Y0, method, n_threads=None):
 def numbalsoda_loop(w, Y0, which):
     import numba
     import numbalsoda
-    from numba import carray
 
-    n = w.N
-    # data = [n, I, W (row-major), tau, theta, scratch(n)]; each member gets its own copy, so
-    # the scratch slot is not shared between threads.
-    data = np.concatenate([[n, w.I], w.W.ravel(), w.tau, w.theta, np.zeros(n)])
-
-    @numba.cfunc(numbalsoda.lsoda_sig)
-    def rhs(t, u_, du_, p_):
-        p = carray(p_, (2 + n * n + 3 * n,))
-        u = carray(u_, (n,))
-        du = carray(du_, (n,))
-        I = p[1]
-        tau0 = 2 + n * n
-        th0 = tau0 + n
-        s0 = th0 + n
-        for j in range(n):
-            p[s0 + j] = 1.0 / (1.0 + np.exp(-(u[j] + p[th0 + j])))
-        for i in range(n):
-            acc = 0.0
-            for j in range(n):
-                acc += p[2 + i * n + j] * p[s0 + j]
-            du[i] = (-u[i] + acc + I) / p[tau0 + i]
-
+    _, rhs, data = peers.numbalsoda_ctrnn_rhs(w)
     solver = getattr(numbalsoda, which)
     addr = rhs.address
     rtol, atol = w.rtol, w.atol
@@ -107,6 +85,7 @@ def numbalsoda_loop(w, Y0, which):
         out = np.empty_like(Y0)
         ok = np.empty(B, np.bool_)
         for i in numba.prange(B):
+            # each member its own data: the RHS writes its scratch and counter there
             usol, success = solver(addr, Y0[i].copy(), t_eval, data=data.copy(), rtol=rtol,
                                    atol=atol)
             out[i] = usol[-1]
@@ -127,20 +106,7 @@ def numbalsoda_loop(w, Y0, which):
 
 
 def diffrax_vmap(w, Y0):
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
-    jax.config.update("jax_platforms", "cpu")
-    import diffrax
-    import jax.numpy as jnp
-
-    def f(t, y, args):
-        W, tau, theta = args
-        return (-y + W @ (1.0 / (1.0 + jnp.exp(-(y + theta)))) + w.I) / tau
-
-    term = diffrax.ODETerm(f)
-    solver = diffrax.Dopri5()
-    ctrl = diffrax.PIDController(rtol=w.rtol, atol=w.atol)
+    jax, jnp, diffrax, term, solver, ctrl = peers.diffrax_ctrnn(w)
     args = (jnp.asarray(w.W), jnp.asarray(w.tau), jnp.asarray(w.theta))
 
     def one(y0):

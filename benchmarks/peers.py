@@ -81,10 +81,22 @@ def _numbalsoda_call(solver, funcptr, y0, t_eval, data, count_slot, rtol, atol, 
 
 
 def make_numbalsoda_ctrnn(w, which):
-    """numbalsoda ``lsoda`` or ``dop853`` on the CTRNN, RHS as a ``numba.cfunc``.
+    """numbalsoda ``lsoda`` or ``dop853`` on the CTRNN, RHS as a ``numba.cfunc``
+    (:func:`numbalsoda_ctrnn_rhs`)."""
+    import numbalsoda
+
+    compile_s, rhs, data = numbalsoda_ctrnn_rhs(w)
+    solver = getattr(numbalsoda, which)
+    return compile_s, _numbalsoda_call(solver, rhs.address, w.y0.astype(np.float64), w.t_eval,
+                                       data, 2, w.rtol, w.atol, 1_000_000)
+
+
+def numbalsoda_ctrnn_rhs(w):
+    """``(compile_s, rhs, data)``: the CTRNN right-hand side as a numbalsoda ``numba.cfunc``.
 
     ``data`` = [n, I, nfev counter, W (row-major), tau, theta, scratch(n)]; the counter costs
-    one addition per RHS call and gives nfev, which numbalsoda does not report.
+    one addition per RHS call and gives nfev, which numbalsoda does not report. Concurrent
+    solves need a copy of ``data`` each (the scratch and the counter are written).
     """
     import numba
     from numba import carray
@@ -118,9 +130,7 @@ def make_numbalsoda_ctrnn(w, which):
 
     compile_s = time.perf_counter() - t0
     assert size == 3 + n * n + 3 * n
-    solver = getattr(numbalsoda, which)
-    return compile_s, _numbalsoda_call(solver, rhs.address, w.y0.astype(np.float64), w.t_eval,
-                                       data, 2, w.rtol, w.atol, 1_000_000)
+    return compile_s, rhs, data
 
 
 def make_numbalsoda_vdp(w):
@@ -147,13 +157,9 @@ def make_numbalsoda_vdp(w):
 
 # --------------------------------------------------------------------------- diffrax
 
-def make_diffrax_ctrnn(w):
-    """diffrax Dopri5 + PIDController(rtol, atol) + SaveAt(ts), float64, ``jax.jit`` compiled
-    ahead of time with ``.lower().compile()`` (that is compile_s).
-
-    nfev is not reported by diffrax; it is estimated as 6 per step (7 stages, FSAL) + 2 for the
-    initial step-size selection, and marked with '~'.
-    """
+def diffrax_ctrnn(w):
+    """``(jax, jnp, diffrax, term, solver, ctrl)``: the CTRNN as a diffrax ODETerm (args =
+    (W, tau, theta)), Dopri5 and PIDController(rtol, atol), JAX in float64 on the CPU."""
     import jax
 
     jax.config.update("jax_enable_x64", True)
@@ -165,9 +171,18 @@ def make_diffrax_ctrnn(w):
         W, tau, theta = args
         return (-y + W @ (1.0 / (1.0 + jnp.exp(-(y + theta)))) + w.I) / tau
 
-    term = diffrax.ODETerm(f)
-    solver = diffrax.Dopri5()
-    ctrl = diffrax.PIDController(rtol=w.rtol, atol=w.atol)
+    return (jax, jnp, diffrax, diffrax.ODETerm(f), diffrax.Dopri5(),
+            diffrax.PIDController(rtol=w.rtol, atol=w.atol))
+
+
+def make_diffrax_ctrnn(w):
+    """diffrax Dopri5 + PIDController(rtol, atol) + SaveAt(ts), float64, ``jax.jit`` compiled
+    ahead of time with ``.lower().compile()`` (that is compile_s).
+
+    nfev is not reported by diffrax; it is estimated as 6 per step (7 stages, FSAL) + 2 for the
+    initial step-size selection, and marked with '~'.
+    """
+    jax, jnp, diffrax, term, solver, ctrl = diffrax_ctrnn(w)
     saveat = diffrax.SaveAt(ts=jnp.asarray(w.t_eval))
     t0_, t1_ = w.t_span
 

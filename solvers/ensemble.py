@@ -12,7 +12,6 @@ members as tasks) sit behind the same call.
 """
 from __future__ import annotations
 
-import math
 import os
 import threading
 import time
@@ -22,15 +21,14 @@ import numpy as np
 from numba.core.errors import NumbaError
 
 from . import tableaus
-from ._checks import InvalidTypeError, check_allocation, count, real_array, real_number
+from ._checks import InvalidTypeError, check_allocation, count, real_array
 from ._codegen import ensemble_loops_for
 from .integrate import (DEFAULT_MAX_STEPS, FACMAX, FACMIN, PI_BETA_K, SAFETY, STIFF,
                         _SigintFlag, _check_system, _compile_error, _debug_flag,
-                        _domain_check, _kernel_error_detail, _message, _method, _name,
-                        _step_options,
-                        _time_span, solve)
+                        _domain_check, _fixed_steps, _kernel_error_detail, _map_message,
+                        _message, _method, _name, _step_options, _time_span, solve)
 from .solution import (INTERRUPTED, KERNEL_ERROR, MAX_STEPS, SUCCESS, Interrupted, Solution)
-from .system import MapSystem, _match, normalize_params
+from .system import MapSystem, match_params
 
 __all__ = ["solve_ensemble", "iterate_ensemble", "EnsembleSolution"]
 
@@ -131,13 +129,9 @@ class EnsembleSolution:
             return self._details[i]
         t = float(self.t_final[i])
         if self._map:
-            if s == SUCCESS:
-                return (f"Iterated {self._map[0]} steps after a transient of "
-                        f"{self._map[1]}.")
             if s == INTERRUPTED:
                 return "Not finished: the ensemble was interrupted (Ctrl-C) before this member ran."
-            return (f"Non-finite state at iteration {int(t) + 1}: the map diverged; states kept "
-                    f"up to iteration {int(t)}.")
+            return _map_message(s, int(t), *self._map)
         if s == INTERRUPTED and self.nfev[i] == 0:
             return ("Not run: the ensemble was interrupted (Ctrl-C) before this member "
                     "started.")
@@ -223,9 +217,8 @@ def _members(system, params, kind, what):
         return system, None
     if isinstance(params, tuple):
         # One params tuple for every member (an initial-condition ensemble with other values).
-        got = normalize_params(params, owner=_name(system))
-        return _with_params(system, _match(system.params, got, "params")), None
-    if not isinstance(params, (list, np.ndarray)) or isinstance(params, np.ndarray):
+        return _Params(system, match_params(system.params, params, owner=_name(system))), None
+    if not isinstance(params, list):
         raise InvalidTypeError(f"{what}: params must be a list of params tuples (one per "
                                f"member) or one tuple for all, got {type(params).__name__}")
     if not params:
@@ -258,9 +251,6 @@ class _Params:
         return getattr(self._system, name)
 
 
-def _with_params(system, params):
-    return _Params(system, params)
-
 
 def _check_kind(s, kind, what, where):
     if kind == "ode":
@@ -279,8 +269,7 @@ def _check_kind(s, kind, what, where):
 def _checked_member(ref, plist, k):
     """Member k's params normalised and matched against ``ref`` (raises naming it)."""
     where = plist.where.format(k) if isinstance(plist, _Members) else f"params[{k}]"
-    got = normalize_params(plist[k], owner=where)
-    return _match(ref, got, where)
+    return match_params(ref, plist[k], owner=where, where=where)
 
 
 def _column_ok(r, col):
@@ -617,21 +606,17 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
                 _domain_check(ref, Y[i])
             except ValueError as err:
                 raise ValueError(f"y0[{i}]: {err}") from None
-    rtol, atol_v, te, max_step, max_steps, first_step, debug = _step_options(
+    rtol, atol_v, te, max_step, max_steps, first_step, dt, debug = _step_options(
         method, n, t0, t1, rtol, atol, t_eval, max_step, max_steps, first_step, dt, debug)
     save = _save_mode(save)
     n_threads = _threads(n_threads, B)
-    if method in tableaus.FIXED:
-        if dt is None:
-            raise ValueError(f"method {method!r} is fixed-step: give dt")
-        dt = real_number("dt", dt, positive=True)
-    elif save == "all" and te is None:
+    fixed = method in tableaus.FIXED
+    if not fixed and save == "all" and te is None:
         raise ValueError(f"save='all' with the adaptive method {method!r} needs t_eval: each "
                          "member takes its own steps, so they share no output times; pass "
                          "t_eval, or save='final'")
-    if method in STIFF or (method not in tableaus.FIXED
-                           and max_step < np.spacing(max(abs(t0), abs(t1)))):
-        return _stiff_ensemble(ref, plist, Y, method, (t0, t1), te, save, n_threads, progress,
+    if method in STIFF or (not fixed and max_step < np.spacing(max(abs(t0), abs(t1)))):
+        return _ensemble_by_solve(ref, plist, Y, method, (t0, t1), te, save, n_threads, progress,
                                dict(rtol=rtol, atol=atol_v, first_step=first_step,
                                     max_step=max_step, max_steps=max_steps, debug=debug))
     if plist is None:
@@ -645,45 +630,34 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
     order = np.arange(B, dtype=np.int64)
     SI = np.zeros((B, 8), dtype=np.int64)
     SI[:, _SI_STATUS] = _NOT_RUN
-    fixed = method in tableaus.FIXED
+    SF = np.zeros((B, 3))
+    SF[:, 0] = t0
     if fixed:
-        ratio = (t1 - t0) / dt
-        if not ratio < 2.0 ** 62:
-            raise ValueError(f"dt = {dt!r} over t_span ({t0}, {t1}) would take {ratio:.3g} "
-                             "steps; use a larger dt")
-        n_steps = max(1, int(math.ceil(ratio * (1 - 1e-12))))
-        steps = n_steps if max_steps is None else min(n_steps, max_steps)
-        SF = np.zeros((B, 3))
-        SF[:, 0] = t0
+        n_steps, steps = _fixed_steps(t0, t1, dt, max_steps)
         SF[:, 1] = dt
     else:
         steps = DEFAULT_MAX_STEPS if max_steps is None else max_steps
-        SF = np.zeros((B, 3))
-        SF[:, 0] = t0
         SF[:, 1] = 0.0 if first_step is None else first_step
         SF[:, 2] = 1e-4
-    use_te = te is not None or save == "final"
-    te_arr = te if te is not None else np.empty(0)
-    if save == "final":
-        te_arr = np.empty(0)  # no output rows: the final state is Y itself
-        rows = 0
-    elif te is not None:
-        rows = te.size
+    # Output rows: none with save="final" (the final state is Y itself), t_eval's, or (fixed
+    # steps without t_eval) one per step.
+    if save == "final" or te is None:
+        te_arr, rows = np.empty(0), (0 if save == "final" else steps + 1)
     else:
-        rows = steps + 1
+        te_arr, rows = te, te.size
+    use_te = save == "final" or te is not None
     check_allocation(f"the output of {B} members", (B, rows, n),
                      hint="save='final' keeps only the last state of each member")
     # Not filled here: the members' threads touch their own rows first (a NaN fill up front
     # doubled the memory traffic of a 3001-output sweep); rows a member did not reach are
     # set to NaN afterwards.
     OUT_Y = np.empty((B, rows, n))
-    D = tab.P.shape[1] if tab.P is not None else 0
+    w_rows = 3 if fixed else tab.P.shape[1] + 3  # as solve's scratch W
 
     def scratch():
         cursor = np.zeros(1, dtype=np.int64)
         # out_t.size is the number of output rows the loops write (m): exactly rows.
-        return (cursor, np.empty(rows), np.empty((S, n)),
-                np.empty(((D + 3) if not fixed else 3, n)))
+        return cursor, np.empty(rows), np.empty((S, n)), np.empty((w_rows, n))
 
     if fixed:
         before = (t0, t1, dt, steps, te_arr, use_te, P, SF, SI, Y, OUT_Y)
@@ -732,8 +706,9 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
     return ens
 
 
-def _stiff_ensemble(ref, plist, Y, method, t_span, te, save, n_threads, progress, kw):
-    """Stiff (SciPy) members, one ``solve`` each in a thread pool."""
+def _ensemble_by_solve(ref, plist, Y, method, t_span, te, save, n_threads, progress, kw):
+    """Members one ``solve`` each, in a thread pool: the stiff (SciPy) methods, and runs whose
+    max_step cannot advance t (solve reports those before stepping)."""
     B, n = Y.shape
     rows = 0 if save == "final" else te.size
     check_allocation(f"the output of {B} members", (B, rows, n))

@@ -359,7 +359,7 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
     t0, t1 = _time_span(t_span)
     y = _state_vector(y0, n, system)
     _domain_check(system, y)
-    rtol, atol_v, te, max_step, max_steps, first_step, debug = _step_options(
+    rtol, atol_v, te, max_step, max_steps, first_step, dt, debug = _step_options(
         method, n, t0, t1, rtol, atol, t_eval, max_step, max_steps, first_step, dt, debug)
     p = _params(system, params)
     jac = getattr(system, "jac", None)
@@ -375,9 +375,6 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
     tab = tableaus.get(method)
     mod = loops_for("ode", system.rhs, jac, tab, boundscheck=debug)
     if method in tableaus.FIXED:
-        if dt is None:
-            raise ValueError(f"method {method!r} is fixed-step: give dt")
-        dt = real_number("dt", dt, positive=True)
         return _finish(_solve_fixed(system, mod, tab, method, t0, t1, y, te, dt, max_steps, p,
                                     debug))
     return _finish(_solve_adaptive(system, mod, tab, method, t0, t1, y, te, rtol, atol_v,
@@ -389,7 +386,8 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
 def _step_options(method, n, t0, t1, rtol, atol, t_eval, max_step, max_steps, first_step, dt,
                   debug):
     """The options solve and solve_ensemble share, checked: (rtol, atol vector, t_eval or
-    None, max_step, max_steps or None, first_step or None, debug)."""
+    None, max_step, max_steps or None, first_step or None, dt (fixed-step methods) or None,
+    debug)."""
     rtol = real_number("rtol", rtol, positive=True)
     if rtol < _RTOL_MIN:
         raise ValueError(f"rtol = {rtol!r} is below 100 machine epsilons ({_RTOL_MIN:.1e}); "
@@ -404,10 +402,14 @@ def _step_options(method, n, t0, t1, rtol, atol, t_eval, max_step, max_steps, fi
         if first_step > t1 - t0:
             raise ValueError(f"first_step = {first_step} exceeds the interval length {t1 - t0}")
     debug = _debug_flag(debug)
-    if dt is not None and method not in tableaus.FIXED:
+    if method in tableaus.FIXED:
+        if dt is None:
+            raise ValueError(f"method {method!r} is fixed-step: give dt")
+        dt = real_number("dt", dt, positive=True)
+    elif dt is not None:
         raise ValueError(f"dt is the step of the fixed-step methods; {method!r} is adaptive "
                          "(use first_step and max_step to steer it)")
-    return rtol, atol_v, te, max_step, max_steps, first_step, debug
+    return rtol, atol_v, te, max_step, max_steps, first_step, dt, debug
 
 
 def _no_step_advances(method, t0, t1, y, te, max_step, scale):
@@ -475,14 +477,20 @@ def _solve_adaptive(system, mod, tab, method, t0, t1, y, te, rtol, atol, first_s
                     exception=err)
 
 
-def _solve_fixed(system, mod, tab, method, t0, t1, y, te, dt, max_steps, p, debug):
-    n = y.size
+def _fixed_steps(t0, t1, dt, max_steps):
+    """(steps dt needs over [t0, t1], steps to take within max_steps); the last step is
+    shortened to end at t1."""
     ratio = (t1 - t0) / dt
     if not ratio < 2.0 ** 62:
         raise ValueError(f"dt = {dt!r} over t_span ({t0}, {t1}) would take {ratio:.3g} steps; "
                          "use a larger dt")
     n_steps = max(1, int(math.ceil(ratio * (1 - 1e-12))))
-    steps = n_steps if max_steps is None else min(n_steps, max_steps)
+    return n_steps, (n_steps if max_steps is None else min(n_steps, max_steps))
+
+
+def _solve_fixed(system, mod, tab, method, t0, t1, y, te, dt, max_steps, p, debug):
+    n = y.size
+    n_steps, steps = _fixed_steps(t0, t1, dt, max_steps)
     use_te = te is not None
     te_arr = te if use_te else np.empty(0)
     out_t, out_y = _output_buffers(te, steps + 1, n,
@@ -668,6 +676,16 @@ def _solve_scipy(system, mod, method, t0, t1, y0, te, rtol, atol, first_step, ma
                     exception=error)
 
 
+def _map_message(status, k, n_steps, transient):
+    """What happened to an iteration that ended at iteration k (not for kernel errors)."""
+    if status == SUCCESS:
+        return f"Iterated {n_steps} steps after a transient of {transient}."
+    if status == NON_FINITE:
+        return (f"Non-finite state at iteration {k + 1}: the map diverged; states kept up to "
+                f"iteration {k}.")
+    return f"Interrupted (KeyboardInterrupt) at iteration {k}; states kept up to there."
+
+
 def iterate(map_system, x0, n_steps, *, params=None, transient=0, save_every=1, k0=0,
             debug=False):
     """Iterate a discrete-time map ``x[k+1] = F(k, x[k])`` in compiled code.
@@ -734,15 +752,10 @@ def iterate(map_system, x0, n_steps, *, params=None, transient=0, save_every=1, 
     except NumbaError as e:
         raise _compile_error(map_system, e, kernel="step(k, x, p, x_next)") from None
     k, n_out = int(si[_MAP_K]), int(si[_MAP_NOUT])
-    if status == SUCCESS:
-        msg = f"Iterated {n_steps} steps after a transient of {transient}."
-    elif status == NON_FINITE:
-        msg = (f"Non-finite state at iteration {k + 1}: the map diverged; states kept up to "
-               f"iteration {k}.")
-    elif status == KERNEL_ERROR:
+    if status == KERNEL_ERROR:
         msg = _kernel_error_detail(map_system, err, k, debug, where="the iteration from k")
     else:
-        msg = f"Interrupted (KeyboardInterrupt) at iteration {k}; states kept up to there."
+        msg = _map_message(status, k, n_steps, transient)
     done = int(si[_MAP_DONE])
     return _finish(Solution(out_k[:n_out], out_x[:n_out], status, msg, t_final=k, y_final=x,
                             nfev=done, nsteps=done, method="iterate", exception=err))

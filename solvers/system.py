@@ -114,12 +114,13 @@ def _match(ref, got, where):
     return got  # pragma: no cover - normalize_params admits nothing else
 
 
-def match_params(reference, params, *, owner="system"):
+def match_params(reference, params, *, owner="system", where="params"):
     """``params`` normalized and checked against the layout of the system's own ``reference``
     params: same structure, array dtypes and shapes, scalar kinds (an int is taken for a float).
 
     A params tuple of another layout (say, from a smaller network) would make the compiled
-    kernel read out of bounds, so it is refused, naming the first entry that differs.
+    kernel read out of bounds, so it is refused, naming the first entry that differs
+    (``where`` names the params tuple in that message).
 
     >>> match_params((np.zeros(2), 1.0), (np.ones(2), 3))[1]
     3.0
@@ -129,7 +130,7 @@ def match_params(reference, params, *, owner="system"):
     ValueError: params[0] must be a float64 array of shape (2,) like the system's, got float64 array of shape (3,): params= takes parameters of the same layout (build another system for another size)
     """
     got = normalize_params(params, owner=owner)
-    return _match(reference, got, "params")
+    return _match(reference, got, where)
 
 
 def _check_kernel(fn, what):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from neurodyn import CTRNN
-from solvers import (EnsembleSolution, InvalidTypeError, Interrupted, MapSystem, ODESystem,
+from solvers import (EnsembleSolution, InvalidTypeError, MapSystem, ODESystem,
                      compiled_loop, iterate, iterate_ensemble, solve, solve_ensemble)
 from solvers.ensemble import _run_members
 

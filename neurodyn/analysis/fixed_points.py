@@ -17,7 +17,7 @@ import solvers
 from solvers._checks import (InvalidTypeError, count, real_array, real_number, rng_from_seed,
                              seed_value)
 
-from .jacobian import _check, _Evaluator, _flag, _state, _time
+from .jacobian import _check, _Evaluator, _flag, _time
 
 __all__ = ["FixedPoint", "SlowPoint", "fixed_points", "slow_points", "classify"]
 
