@@ -2,7 +2,8 @@
 
 Explicit fixed-step and adaptive Runge–Kutta methods compiled with Numba (once per kernel),
 SciPy's stiff solvers fed the compiled right-hand side and Jacobian, and compiled iteration of
-discrete-time maps; ensembles of many trajectories of one kernel on every core.
+discrete-time maps; ensembles of many trajectories of one kernel on every core. Events located
+on each step's interpolant, dense output, backward integration.
 
 >>> from solvers import ODESystem, solve
 >>> def decay(t, y, p, dydt):
@@ -12,11 +13,12 @@ True
 """
 from .integrate import METHODS, compiled_loop, iterate, solve
 from .ensemble import EnsembleSolution, iterate_ensemble, solve_ensemble
-from .solution import Interrupted, Solution
+from .solution import DenseOutput, Interrupted, Solution
+from .events import Event
 from ._checks import InvalidTypeError
 from .system import MapSystem, ODESystem
 from ._codegen import cache_dir
 
 __all__ = ["ODESystem", "MapSystem", "Solution", "Interrupted", "InvalidTypeError", "solve",
            "iterate", "compiled_loop", "METHODS", "cache_dir", "solve_ensemble",
-           "iterate_ensemble", "EnsembleSolution"]
+           "iterate_ensemble", "EnsembleSolution", "Event", "DenseOutput"]

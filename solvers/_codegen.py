@@ -214,7 +214,7 @@ def jit_kernel(fn, cache=True, boundscheck=False):
         return d
 
 
-def loops_for(kind, kernel, jac=None, tableau=None, boundscheck=False):
+def loops_for(kind, kernel, jac=None, tableau=None, boundscheck=False, events=(), full=False):
     """The compiled loop module for ``kernel`` (and its Jacobian kernel ``jac``).
 
     ``kind`` is ``"ode"`` (kernel ``rhs(t, y, p, dydt)``) or ``"map"`` (``step(k, x, p, out)``).
@@ -223,42 +223,85 @@ def loops_for(kind, kernel, jac=None, tableau=None, boundscheck=False):
     (measured 14 % faster on W1 than the tableau as runtime arrays). Every system sharing these
     kernels and this method shares the module, so nothing is compiled twice. ``boundscheck``
     builds a separate module whose loops and inlined kernels check every array index
-    (``solve(..., debug=True)``).
+    (``solve(..., debug=True)``). ``events``, a tuple of event kernels ``g(t, y, p) ->
+    float``, are compiled into the module as ``eval_event(e, t, y, p)`` (a module per kernel,
+    method and tuple of event kernels; without events the event code is pruned before typing).
+    ``full`` builds loops that can store dense-output segments (``dense_output=True``; always
+    with events); a plain solve's loops have that code pruned, which keeps their cold
+    compilation short.
     """
     boundscheck = bool(boundscheck)
-    key = (kind, kernel, jac, None if tableau is None else tableau.name, boundscheck)
+    events = tuple(events)
+    full = bool(full) or bool(events)
+    key = (kind, kernel, jac, None if tableau is None else tableau.name, boundscheck, events,
+           full)
     with _lock:
         mod = _modules.get(key)
         if mod is None:
-            mod = _build(kind, kernel, jac, tableau, boundscheck)
+            mod = _build(kind, kernel, jac, tableau, boundscheck, events, full)
             _modules[key] = mod
         return mod
+
+
+PLANE = "plane"  # an event that is a hyperplane section, its data in the run's event state
+
+
+def _events_source(events):
+    """``eval_event(e, t, y, p, evf)`` for the event kernels injected as ev0, ev1, ... (a
+    PLANE entry calls the template's ``_plane_g``)."""
+    lines = ["", "", "@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, "
+             "inline=\"always\")",
+             "def eval_event(e, t, y, p, evf):"]
+    for k, g in enumerate(events):
+        lines.append(f"    if e == {k}:")
+        if isinstance(g, str) and g == PLANE:
+            lines.append("        return _plane_g(e, y, evf)")
+        else:
+            lines.append(f"        return float(ev{k}(t, y, p))")
+    lines.append("    return 0.0")
+    return "\n".join(lines) + "\n"
 
 
 def _tableau_globals(tab):
     empty1, empty2 = np.zeros(1), np.zeros((1, 1))
     if tab is None:
-        return {"TA": empty2, "TC": empty1, "TB": empty1, "TE": empty1, "TP": empty2}
+        return {"TA": empty2, "TC": empty1, "TB": empty1, "TE": empty1, "TP": empty2,
+                "TE3": empty1, "NX": 0, "HAS_E3": False}
     return {"TA": tab.A, "TC": tab.C, "TB": tab.B,
-            "TE": tab.E if tab.E is not None else empty1, "TP": tab.P}
+            "TE": tab.E if tab.E is not None else empty1, "TP": tab.P,
+            "TE3": tab.E3 if tab.E3 is not None else empty1, "NX": int(tab.n_extra),
+            "HAS_E3": tab.E3 is not None}
 
 
-def _build(kind, kernel, jac, tableau, boundscheck):
+def _build(kind, kernel, jac, tableau, boundscheck, events=(), full=False):
     template_path, kname = _TEMPLATES[kind]
     template = template_path.read_text()
     src_k, src_j = _cacheable(kernel), _cacheable(jac)
+    src_ev = [g if isinstance(g, str) else _cacheable(g) for g in events]
     directory = cache_dir()
-    cache = src_k is not None and src_j is not None and directory is not None
+    cache = (src_k is not None and src_j is not None and directory is not None
+             and all(x is not None for x in src_ev))
     glb = {kname: jit_kernel(kernel, cache=cache, boundscheck=boundscheck),
            "jac": None if jac is None else jit_kernel(jac, cache=cache, boundscheck=boundscheck),
            "CACHE": cache, "BOUNDSCHECK": boundscheck}
     consts = _tableau_globals(tableau)
     glb.update(consts)
+    glb["FULL"] = full
+    if events:
+        glb["NEV"] = len(events)
+        for k, g in enumerate(events):
+            if not isinstance(g, str):
+                glb[f"ev{k}"] = jit_kernel(g, cache=cache, boundscheck=boundscheck)
+        template = template + _events_source(events)
     f = _py_func(kernel)
     label = "".join(ch if ch.isalnum() else "_" for ch in f"{f.__module__}_{f.__qualname__}")
     method = "base" if tableau is None else tableau.name
     if boundscheck:
         method += "_checked"
+    if events:
+        method += f"_ev{len(events)}"
+    elif full:
+        method += "_dense"
     if not cache:
         mod = types.ModuleType(f"_neurodyn_loops_{kind}_{method}_{label}")
         mod.__dict__.update(glb)
@@ -270,7 +313,10 @@ def _build(kind, kernel, jac, tableau, boundscheck):
     helpers = "\0".join(path.read_text() for path in _TEMPLATE_HELPERS)
     for part in (template, helpers, src_k, src_j, _py_func(kernel).__module__, f.__qualname__,
                  "" if jac is None else _py_func(jac).__qualname__, numba.__version__,
-                 sys.version, method, repr(sorted(_KERNEL_JIT.items())), repr(boundscheck)):
+                 sys.version, method, repr(sorted(_KERNEL_JIT.items())), repr(boundscheck),
+                 *src_ev, *(g if isinstance(g, str) else
+                            f"{_py_func(g).__module__}.{_py_func(g).__qualname__}"
+                            for g in events)):
         h.update(part.encode())
         h.update(b"\0")
     for name in sorted(consts):

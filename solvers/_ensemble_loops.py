@@ -26,30 +26,34 @@ BOUNDSCHECK = globals().get("BOUNDSCHECK", False)
 
 @numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def ens_adaptive(order, a, b, cursor, t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, P,
-                 error_order, safety, facmin, facmax, beta, SF, SI, Y, OUT_Y, out_t, K, W):
+                 error_order, safety, facmin, facmax, beta, SF, SI, Y, OUT_Y, out_t, K, W,
+                 dense, dn_t, dn_h, dn_c, evf, evi, ev_t, ev_i, ev_y):
     """Members order[a:b], each to its end (output at t_eval into OUT_Y[i]; final state in
-    Y[i]); K, W and out_t are this call's scratch. use_t_eval is always True, but passed as
-    an argument: a literal True would type rk_adaptive with Literal[bool] and compile it a
-    second time beside solve's signature."""
+    Y[i]); K, W and out_t are this call's scratch, and so are the (empty) dense-output and
+    event arrays. use_t_eval and dense are passed as arguments, not literals: a literal would
+    type rk_adaptive with Literal[bool] and compile it a second time beside solve's
+    signature."""
     for j in range(a, b):
         cursor[0] = j
         i = order[j]
         rk_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, member_params(P, i),
                     error_order, safety, facmin, facmax, beta, SF[i], SI[i], Y[i], K, W, out_t,
-                    OUT_Y[i], max_steps + 1)
+                    OUT_Y[i], max_steps + 1, dense, dn_t, dn_h, dn_c, evf, evi, ev_t, ev_i,
+                    ev_y)
     cursor[0] = b
 
 
 @numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def ens_fixed(order, a, b, cursor, t0, t1, dt, n_steps, t_eval, use_t_eval, P, SF, SI, Y,
-              OUT_Y, out_t, K, W):
-    """Fixed-step members order[a:b]; without t_eval every step goes to OUT_Y[i] and the
-    (shared) step times to out_t."""
+              OUT_Y, out_t, K, W, dense, dn_t, dn_h, dn_c, evf, evi, ev_t, ev_i, ev_y):
+    """Fixed-step members order[a:b] (dt signed); without t_eval every step goes to OUT_Y[i]
+    and the (shared) step times to out_t."""
     for j in range(a, b):
         cursor[0] = j
         i = order[j]
         rk_fixed(t0, t1, dt, n_steps, t_eval, use_t_eval, member_params(P, i), SF[i], SI[i],
-                 Y[i], K, W, out_t, OUT_Y[i], n_steps + 1)
+                 Y[i], K, W, out_t, OUT_Y[i], n_steps + 1, dense, dn_t, dn_h, dn_c, evf, evi,
+                 ev_t, ev_i, ev_y)
     cursor[0] = b
 
 

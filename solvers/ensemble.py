@@ -35,6 +35,7 @@ __all__ = ["solve_ensemble", "iterate_ensemble", "EnsembleSolution"]
 BACKENDS = ("cpu",)
 _NOT_RUN = 99  # SI status of a member not run yet (every loop overwrites it when it ends)
 _SI_STATUS, _SI_NOUT, _SI_NFEV, _SI_NACC, _SI_NREJ = 0, 1, 2, 3, 4
+_SF_SIZE, _SI_SIZE = 4, 10  # as solvers.integrate
 _MAP_K, _MAP_DONE, _MAP_NOUT = 1, 2, 3
 # A chunk of members is sized to take about this long: long enough that the Python between
 # chunks costs nothing (~20 us a chunk), short enough for a prompt Ctrl-C and a smooth bar.
@@ -71,6 +72,9 @@ class EnsembleSolution:
         Indices of the members that did not succeed.
     exceptions : dict
         Member index -> the exception its kernel raised (status -6).
+    t_events, y_events : list or None
+        With ``events``: per member, that member's ``Solution.t_events`` / ``y_events``
+        (also in ``ens[i]``).
     method : str
 
     ``message(i)`` is member i's message (``messages`` all of them); ``len(ens)`` the number
@@ -92,7 +96,7 @@ class EnsembleSolution:
 
     def __init__(self, t, y, y_final, t_final, status, nfev, nsteps, naccepted, nrejected, n_out,
                  method, *, h_final=None, max_steps=0, details=None, exceptions=None,
-                 map_=None):
+                 map_=None, t_events=None, y_events=None):
         self.t = t
         self.y = y
         self.y_final = y_final
@@ -109,14 +113,16 @@ class EnsembleSolution:
         self._max_steps = max_steps
         self._details = dict(details or {})
         self._map = map_
+        self.t_events = t_events
+        self.y_events = y_events
 
     @property
     def success(self):
-        return self.status == SUCCESS
+        return self.status >= SUCCESS
 
     @property
     def failed(self):
-        return np.flatnonzero(self.status != SUCCESS)
+        return np.flatnonzero(self.status < SUCCESS)
 
     def __len__(self):
         return int(self.status.size)
@@ -165,7 +171,9 @@ class EnsembleSolution:
                         y_final=self.y_final[i].copy(), nfev=int(self.nfev[i]),
                         nsteps=int(self.nsteps[i]), naccepted=int(self.naccepted[i]),
                         nrejected=int(self.nrejected[i]), method=self.method,
-                        exception=self.exceptions.get(i))
+                        exception=self.exceptions.get(i),
+                        t_events=None if self.t_events is None else self.t_events[i],
+                        y_events=None if self.y_events is None else self.y_events[i])
 
     def __repr__(self):
         ok = int(self.success.sum())
@@ -533,7 +541,8 @@ def _chunk_runner(fn, order, fixed_args, extra_args):
 
 def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=None, rtol=1e-6,
                    atol=1e-9, dt=None, first_step=None, max_step=np.inf, max_steps=None,
-                   save="all", backend="cpu", n_threads=None, progress=False, debug=False):
+                   save="all", backend="cpu", n_threads=None, progress=False, events=None,
+                   debug=False):
     """Integrate many trajectories of one kernel: initial conditions, parameters, or both.
 
     Parameters
@@ -564,6 +573,10 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
         Worker threads (default: the cores this process may use). Results do not depend on it.
     progress : bool
         Show a tqdm progress bar over members (the ``progress`` extra).
+    events : as :func:`solvers.solve`, optional
+        Located per member; ``ens[i].t_events`` / ``y_events`` are those of ``solve`` of
+        member i, and a terminal event ends that member alone (status 1). Members with events
+        run one ``solve`` each on the worker threads.
 
     Returns
     -------
@@ -615,10 +628,14 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
         raise ValueError(f"save='all' with the adaptive method {method!r} needs t_eval: each "
                          "member takes its own steps, so they share no output times; pass "
                          "t_eval, or save='final'")
-    if method in STIFF or (not fixed and max_step < np.spacing(max(abs(t0), abs(t1)))):
+    if (method in STIFF or events is not None or t1 == t0
+            or (not fixed and max_step < np.spacing(max(abs(t0), abs(t1))))):
+        kw = dict(rtol=rtol, atol=atol_v, first_step=first_step, max_step=max_step,
+                  max_steps=max_steps, debug=debug, events=events)
+        if fixed:
+            kw["dt"] = dt
         return _ensemble_by_solve(ref, plist, Y, method, (t0, t1), te, save, n_threads, progress,
-                               dict(rtol=rtol, atol=atol_v, first_step=first_step,
-                                    max_step=max_step, max_steps=max_steps, debug=debug))
+                                  kw)
     if plist is None:
         P, layout = ref.params, _layout_shared(ref.params)
     else:
@@ -628,13 +645,16 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
                              boundscheck=debug)
     S = tab.C.size
     order = np.arange(B, dtype=np.int64)
-    SI = np.zeros((B, 8), dtype=np.int64)
+    SI = np.zeros((B, _SI_SIZE), dtype=np.int64)
     SI[:, _SI_STATUS] = _NOT_RUN
-    SF = np.zeros((B, 3))
+    SF = np.zeros((B, _SF_SIZE))
     SF[:, 0] = t0
+    SF[:, 3] = 1.0 if t1 > t0 else -1.0
+    sdt = None
     if fixed:
         n_steps, steps = _fixed_steps(t0, t1, dt, max_steps)
-        SF[:, 1] = dt
+        sdt = dt if t1 > t0 else -dt
+        SF[:, 1] = sdt
     else:
         steps = DEFAULT_MAX_STEPS if max_steps is None else max_steps
         SF[:, 1] = 0.0 if first_step is None else first_step
@@ -652,15 +672,20 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
     # doubled the memory traffic of a 3001-output sweep); rows a member did not reach are
     # set to NaN afterwards.
     OUT_Y = np.empty((B, rows, n))
-    w_rows = 3 if fixed else tab.P.shape[1] + 3  # as solve's scratch W
+    D = 3 if fixed else tab.P.shape[1]
+    w_rows = 6 if fixed else D + 4  # as solve's scratch W
 
     def scratch():
         cursor = np.zeros(1, dtype=np.int64)
-        # out_t.size is the number of output rows the loops write (m): exactly rows.
-        return cursor, np.empty(rows), np.empty((S, n)), np.empty((w_rows, n))
+        # out_t.size is the number of output rows the loops write (m): exactly rows. No dense
+        # segments, no events: empty arrays of the types solve passes (one signature).
+        return (cursor, np.empty(rows), np.empty((S, n)), np.empty((w_rows, n)), False,
+                np.empty(0), np.empty(0), np.empty((0, D + 1, n)), np.zeros((4, 0)),
+                np.zeros((3, 0), dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int64),
+                np.empty((0, n)))
 
     if fixed:
-        before = (t0, t1, dt, steps, te_arr, use_te, P, SF, SI, Y, OUT_Y)
+        before = (t0, t1, sdt, steps, te_arr, use_te, P, SF, SI, Y, OUT_Y)
         fn = mod.ens_fixed
     else:
         before = (t1, te_arr, True, rtol, atol_v, max_step, steps, P, tab.error_order, SAFETY,
@@ -693,7 +718,7 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
     elif te is not None:
         t_out = te.copy()
     else:
-        t_out = t0 + dt * np.arange(rows, dtype=float)
+        t_out = t0 + sdt * np.arange(rows, dtype=float)
         if rows:
             t_out[-1] = t1 if steps == n_steps else t_out[-1]
     ens = EnsembleSolution(t_out, OUT_Y if save == "all" else None, Y, SF[:, 0].copy(), status,
@@ -710,7 +735,12 @@ def _ensemble_by_solve(ref, plist, Y, method, t_span, te, save, n_threads, progr
     """Members one ``solve`` each, in a thread pool: the stiff (SciPy) methods, and runs whose
     max_step cannot advance t (solve reports those before stepping)."""
     B, n = Y.shape
-    rows = 0 if save == "final" else te.size
+    if save == "all" and te is None:
+        # fixed steps without t_eval: every step, the same grid for every member
+        n_steps, _ = _fixed_steps(t_span[0], t_span[1], kw["dt"], kw.get("max_steps"))
+        rows = n_steps + 1
+    else:
+        rows = 0 if save == "final" else te.size
     check_allocation(f"the output of {B} members", (B, rows, n))
     OUT_Y = np.full((B, rows, n), np.nan)
     out = {}
@@ -730,7 +760,12 @@ def _ensemble_by_solve(ref, plist, Y, method, t_span, te, save, n_threads, progr
     nsteps = np.zeros(B, np.int64)
     nout = np.zeros(B, np.int64)
     details, exceptions = {}, {}
+    with_events = kw.get("events") is not None
+    t_events = [None] * B if with_events else None
+    y_events = [None] * B if with_events else None
     for i, sol in out.items():
+        if with_events:
+            t_events[i], y_events[i] = sol.t_events, sol.y_events
         status[i] = sol.status
         t_final[i] = sol.t_final
         nfev[i] = sol.nfev
@@ -745,10 +780,19 @@ def _ensemble_by_solve(ref, plist, Y, method, t_span, te, save, n_threads, progr
             nout[i] = k
         else:
             nout[i] = 1
-    t_out = np.array([t_span[1]]) if save == "final" else te.copy()
+    if save == "final":
+        t_out = np.array([t_span[1]])
+    elif te is not None:
+        t_out = te.copy()
+    else:
+        longest = max(out.values(), key=lambda sol: len(sol.t), default=None)
+        t_out = np.full(rows, np.nan)
+        if longest is not None:
+            t_out[:len(longest.t)] = longest.t
     ens = EnsembleSolution(t_out, OUT_Y if save == "all" else None, Y, t_final, status, nfev,
                            nsteps, nsteps.copy(), np.zeros(B, np.int64), nout, method,
-                           details=details, exceptions=exceptions)
+                           details=details, exceptions=exceptions, t_events=t_events,
+                           y_events=y_events)
     if interrupted:
         raise Interrupted(ens)
     return ens

@@ -19,9 +19,11 @@ from numba.core.errors import NumbaError
 from . import tableaus
 from ._checks import (InvalidTypeError, check_allocation, count, first_bad_time,
                       first_non_finite, real_array, real_number)
-from ._codegen import loops_for
+from ._codegen import _cacheable, cache_dir, jit_kernel, loops_for
+from .events import event_specs
 from .solution import (FAILED, INTERRUPTED, KERNEL_ERROR, MAX_STEPS, NON_FINITE,
-                       STATUS_MESSAGES, STEP_UNDERFLOW, SUCCESS, Interrupted, Solution)
+                       STATUS_MESSAGES, STEP_UNDERFLOW, SUCCESS, TERMINATED, DenseOutput,
+                       Interrupted, Solution)
 from .system import MapSystem, match_params
 
 __all__ = ["solve", "iterate", "compiled_loop", "METHODS"]
@@ -50,9 +52,12 @@ _FIRST_WORK = 200_000
 _CHUNK_SECONDS = 0.1
 _RUNNING = 1
 _NEED_SPACE = 2
+_EVENT_STOP = 3
 # Indices of the resumable state arrays (the same as in _ode_loops.py / _map_loops.py).
-_SF_T, _SF_H, _SF_ERR = 0, 1, 2
+_SF_T, _SF_H, _SF_ERR, _SF_DIR = 0, 1, 2, 3
 _SI_STATUS, _SI_NOUT, _SI_NFEV, _SI_NACC, _SI_NREJ = 0, 1, 2, 3, 4
+_SI_NEV, _SI_NDENSE = 7, 8
+_SF_SIZE, _SI_SIZE = 4, 10
 _MAP_K, _MAP_DONE, _MAP_NOUT = 1, 2, 3
 
 # Read once: NEURODYN_DEBUG=1 is meant for a whole run (set it before starting Python).
@@ -112,11 +117,6 @@ def _time_span(t_span):
         raise InvalidTypeError(f"t_span must be a pair (t0, t1) of numbers, got {t_span!r}")
     t0 = real_number("t_span[0]", t_span[0])
     t1 = real_number("t_span[1]", t_span[1])
-    if t1 == t0:
-        raise ValueError(f"t_span {t_span!r} is empty: t1 must be greater than t0")
-    if t1 < t0:
-        raise ValueError(f"t_span {t_span!r} is reversed: t1 must be greater than t0 "
-                         "(backward integration is not supported)")
     return t0, t1
 
 
@@ -128,13 +128,18 @@ def _t_eval(t_eval, t0, t1):
         raise ValueError("t_eval is empty")
     if not (te.flags.c_contiguous and te.flags.writeable):
         te = np.array(te)  # one array layout reaches compiled code: one signature
-    k = first_bad_time(te, t0, t1)
+    backward = t1 < t0
+    k = first_bad_time(-te, -t0, -t1) if backward else first_bad_time(te, t0, t1)
     if k >= 0:
         v = te[k]
         if not math.isfinite(v):
             raise ValueError(f"t_eval[{k}] is {v}: output times must be finite")
-        if v < t0 or v > t1:
+        if v < min(t0, t1) or v > max(t0, t1):
             raise ValueError(f"t_eval must lie within t_span ({t0}, {t1}); t_eval[{k}] = {v}")
+        if backward:
+            raise ValueError(f"t_eval must be sorted in the direction of integration "
+                             f"(decreasing for t_span ({t0}, {t1})): t_eval[{k - 1}] = "
+                             f"{te[k - 1]} < t_eval[{k}] = {v}")
         raise ValueError(f"t_eval must be sorted: t_eval[{k - 1}] = {te[k - 1]} > "
                          f"t_eval[{k}] = {v}")
     return te
@@ -286,7 +291,8 @@ def _finish(sol):
 
 
 def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1e-9, dt=None,
-          first_step=None, max_step=np.inf, max_steps=None, params=None, debug=False):
+          first_step=None, max_step=np.inf, max_steps=None, params=None, events=None,
+          dense_output=False, debug=False):
     """Integrate ``dy/dt = f(t, y)`` over ``t_span`` from ``y0``.
 
     Parameters
@@ -294,22 +300,25 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
     system : ODESystem or model
         Anything with ``.rhs`` (kernel), ``.params``, ``.n_states`` and optionally ``.jac``.
     t_span : (t0, t1)
-        With ``t1 > t0``.
+        ``t1 < t0`` integrates backward in time; ``t1 == t0`` returns ``y0`` (success).
     y0 : array_like, shape (n,)
     method : str
         Fixed step: ``"euler"``, ``"heun"``, ``"rk4"`` (need ``dt``). Adaptive, compiled:
         ``"bs32"`` (Bogacki–Shampine 3(2)), ``"dopri5"`` (Dormand–Prince 5(4)), ``"tsit5"``
-        (Tsitouras 5(4)). Stiff, SciPy's implicit solvers fed the compiled RHS and Jacobian:
-        ``"radau"``, ``"bdf"``, ``"lsoda"``.
+        (Tsitouras 5(4)), ``"dop853"`` (Hairer's 8(5,3)), ``"vern7"`` (Verner's 7(6)).
+        Stiff, SciPy's implicit solvers fed the compiled RHS and Jacobian: ``"radau"``,
+        ``"bdf"``, ``"lsoda"``.
     t_eval : array_like, optional
-        Sorted output times inside ``t_span``, filled by each method's own interpolant
-        (Shampine's for dopri5, Tsitouras' for tsit5, cubic Hermite for bs32 and fixed steps).
-        Default: every step.
+        Output times inside ``t_span``, sorted in the direction of integration, filled by each
+        method's own interpolant (Shampine's for dopri5, Tsitouras' for tsit5, Hairer's for
+        dop853, Verner's for vern7, cubic Hermite for bs32 and fixed steps). Default: every
+        step.
     rtol, atol : float (atol may be a length-n vector)
         Error per step is the RMS over components of ``err_i / (atol_i + rtol max(|y_i|,
         |y_new_i|))``, and a step is accepted when it is <= 1 (SciPy's norm).
     dt : float
-        Step of the fixed-step methods; the last step is shortened to end at ``t1``.
+        Step of the fixed-step methods (a magnitude, > 0, also when integrating backward);
+        the last step is shortened to end at ``t1``.
     first_step : float, optional
         Initial step of adaptive methods; default is Hairer's heuristic.
     max_step : float
@@ -321,6 +330,13 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
     params : tuple, optional
         Parameters to use instead of ``system.params``: the same layout (entries, array dtypes
         and shapes), checked, so nothing is recompiled and nothing is read out of bounds.
+    events : callable, solvers.Event or list of them, optional
+        Kernels ``g(t, y, p) -> float`` whose zero crossings are located on each step's own
+        interpolant (see :class:`solvers.Event`; ``terminal`` and ``direction`` as in SciPy,
+        also read as attributes of a plain function). The crossings are in
+        ``Solution.t_events`` / ``y_events``; a terminal event ends the run with status 1.
+    dense_output : bool
+        Keep every step's interpolant: ``Solution.sol(t)`` evaluates it anywhere in the span.
     debug : bool
         Compile (once, separately) with every array index of the loops and kernels checked:
         a kernel that reads or writes out of bounds then stops the run with status -6 and an
@@ -352,6 +368,15 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
     ...             rtol=1e-10, atol=1e-12)
     >>> bool(abs(sol.y[-1, 0] - np.exp(-2.0)) < 1e-9)
     True
+
+    Where does ``y`` fall to 0.5, and what is it at t = 0.1 (from the interpolant)?
+
+    >>> def half(t, y, p):
+    ...     return y[0] - 0.5
+    >>> sol = solve(ODESystem(decay, 1, (2.0,)), (0.0, 1.0), [1.0], events=half,
+    ...             dense_output=True, rtol=1e-10, atol=1e-12)
+    >>> round(float(sol.t_events[0][0]), 9), round(float(sol.sol(0.1)[0]), 9)
+    (0.34657359, 0.818730753)
     """
     _check_system(system)
     method = _method(method)
@@ -362,7 +387,15 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
     rtol, atol_v, te, max_step, max_steps, first_step, dt, debug = _step_options(
         method, n, t0, t1, rtol, atol, t_eval, max_step, max_steps, first_step, dt, debug)
     p = _params(system, params)
+    ev = _NO_EVENTS.get(n) if events is None else None
+    if ev is None:
+        ev = _Events(system, events, t0, y, p, debug)
+        if events is None:
+            _NO_EVENTS[n] = ev
+    dense_output = _flag("dense_output", dense_output)
     jac = getattr(system, "jac", None)
+    if t1 == t0:
+        return _empty_span(method, t0, y, te, ev, dense_output)
     if method not in tableaus.FIXED:
         scale = max(abs(t0), abs(t1))
         if max_step < np.spacing(scale):
@@ -371,16 +404,183 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
         mod = loops_for("ode", system.rhs, jac, boundscheck=debug)
         return _finish(_solve_scipy(system, mod, method, t0, t1, y, te, rtol, atol_v,
                                     first_step, max_step, max_steps or DEFAULT_MAX_STEPS, p,
-                                    debug))
+                                    debug, ev, dense_output))
     tab = tableaus.get(method)
-    mod = loops_for("ode", system.rhs, jac, tab, boundscheck=debug)
+    mod = loops_for("ode", system.rhs, jac, tab, boundscheck=debug, events=ev.kernels,
+                    full=dense_output)
     if method in tableaus.FIXED:
         return _finish(_solve_fixed(system, mod, tab, method, t0, t1, y, te, dt, max_steps, p,
-                                    debug))
+                                    debug, ev, dense_output))
     return _finish(_solve_adaptive(system, mod, tab, method, t0, t1, y, te, rtol, atol_v,
                                    first_step, max_step,
                                    DEFAULT_MAX_STEPS if max_steps is None else max_steps, p,
-                                   debug))
+                                   debug, ev, dense_output))
+
+
+def _flag(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidTypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+_EVENT_KERNELS: dict = {}
+_CHECKED_EVENTS: set = set()
+
+
+def _event_kernel(g, debug=False):
+    """The dispatcher of event kernel g, cached on disk where Numba can cache it (the same
+    one the loop module inlines from). Looked up once per kernel: reading its source for the
+    cache decision cost more than a small solve."""
+    d = _EVENT_KERNELS.get((g, debug))
+    if d is None:
+        d = jit_kernel(g, cache=_cacheable(g) is not None and cache_dir() is not None,
+                       boundscheck=debug)
+        _EVENT_KERNELS[(g, debug)] = d
+    return d
+
+
+class _Events:
+    """The events of one run: their compiled kernels, options, state and recorded crossings.
+
+    The state arrays are what the compiled loops read and write (see ``_ode_loops.py``:
+    evf, evi, ev_t, ev_i, ev_y); without events they are empty arrays of the same types, so
+    the loops keep one signature.
+    """
+
+    def __init__(self, system, events, t0, y, p, debug):
+        self.kernels, directions, terminal, self.planes = event_specs(events)
+        k = len(self.kernels)
+        n = y.size
+        self.evf = np.zeros((5 + n, k))
+        self.evf[0] = directions
+        for e, (normal, offset) in self.planes.items():
+            if normal.size != n:
+                raise ValueError(f"event {e}: the plane's normal has {normal.size} entries, "
+                                 f"but {_name(system)} has {n} states")
+            self.evf[4, e] = offset
+            self.evf[5:, e] = normal
+        self.evi = np.zeros((3, k), dtype=np.int64)
+        self.evi[0] = terminal
+        cap = 16 * k
+        self.ev_t = np.empty(cap)
+        self.ev_i = np.empty(cap, dtype=np.int64)
+        self.ev_y = np.empty((cap, n))
+        self.n = n
+        # Each kernel is called once from Python the first time it is seen (an error then
+        # names the event); g at t0 itself is evaluated by the compiled loop: a dispatcher
+        # call from Python types the whole params tuple, ~10 us per event and solve.
+        for e, g in enumerate(self.kernels):
+            if (g, debug) not in _CHECKED_EVENTS and e not in self.planes:
+                self.value(system, e, g, t0, y, p, debug)
+                _CHECKED_EVENTS.add((g, debug))
+
+    def value(self, system, e, g, t, y, p, debug=False):
+        """g_e(t, y) from Python: compiles the kernel (an error here names the event) and
+        checks that it returns a real number."""
+        if e in self.planes:
+            normal, offset = self.planes[e]
+            return float(normal @ y - offset)
+        try:
+            v = _event_kernel(g, debug)(t, y, p)
+        except (NumbaError, TypeError) as err:
+            brief = "\n".join(str(err).strip().splitlines()[:12])
+            raise TypeError(f"event {e} ({getattr(g, '__name__', g)!r}) of {_name(system)} "
+                            f"could not be compiled by Numba: an event is a kernel g(t, y, p) "
+                            f"-> float in plain restricted Python.\nNumba said:\n{brief}") \
+                from None
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer,
+                                                                  np.floating)):
+            raise InvalidTypeError(f"event {e} ({getattr(g, '__name__', g)!r}) must return a "
+                                   f"real number, got {v!r}")
+        return float(v)
+
+    def __bool__(self):
+        return bool(self.kernels)
+
+    def args(self):
+        return self.evf, self.evi, self.ev_t, self.ev_i, self.ev_y
+
+    def grow(self, si):
+        k = len(self.kernels)
+        if k and self.ev_t.size - int(si[_SI_NEV]) < k:
+            cap = 2 * self.ev_t.size
+            check_allocation("the event crossings", (cap, self.n + 2))
+            for name in ("ev_t", "ev_i", "ev_y"):
+                old = getattr(self, name)
+                new = np.empty((cap,) + old.shape[1:], dtype=old.dtype)
+                new[:old.shape[0]] = old
+                setattr(self, name, new)
+
+    def results(self, count):
+        """(t_events, y_events) lists, or (None, None) without events."""
+        if not self.kernels:
+            return None, None
+        if count == 0:
+            k, n = len(self.kernels), self.n
+            return [np.empty(0) for _ in range(k)], [np.empty((0, n)) for _ in range(k)]
+        idx = self.ev_i[:count]
+        t_ev, y_ev = [], []
+        for e in range(len(self.kernels)):
+            sel = np.flatnonzero(idx == e)
+            t_ev.append(self.ev_t[sel].copy())
+            y_ev.append(self.ev_y[sel].copy())
+        return t_ev, y_ev
+
+
+# Runs without events (or dense output) share zero-size state arrays per state count: the loops
+# never write them, and building them per call cost a few microseconds of every small solve.
+_NO_EVENTS: dict = {}
+_NO_DENSE: dict = {}
+
+
+def _dense_buffers(enabled, D, n):
+    if enabled:
+        return _Dense(True, D, n)
+    d = _NO_DENSE.get((D, n))
+    if d is None:
+        d = _NO_DENSE[(D, n)] = _Dense(False, D, n)
+    return d
+
+
+class _Dense:
+    """Buffers of the dense-output segments the loops store (``dense=False``: empty)."""
+
+    def __init__(self, enabled, D, n):
+        self.enabled = enabled
+        cap = 64 if enabled else 0
+        self.t = np.empty(cap)
+        self.h = np.empty(cap)
+        self.c = np.empty((cap, D + 1, n))
+
+    def args(self):
+        return self.enabled, self.t, self.h, self.c
+
+    def grow(self, si):
+        if self.enabled and int(si[_SI_NDENSE]) == self.t.size:
+            cap = 2 * self.t.size
+            check_allocation("the dense output", (cap, self.c.shape[1] * self.c.shape[2] + 2))
+            for name in ("t", "h", "c"):
+                old = getattr(self, name)
+                new = np.empty((cap,) + old.shape[1:])
+                new[:old.shape[0]] = old
+                setattr(self, name, new)
+
+    def result(self, count):
+        if not self.enabled:
+            return None
+        return DenseOutput(self.t[:count].copy(), self.h[:count].copy(), self.c[:count].copy())
+
+
+def _empty_span(method, t0, y, te, ev, dense_output):
+    """t_span (t0, t0): nothing to integrate; y0 is the answer (as SciPy)."""
+    t_out = np.array([t0]) if te is None else te.copy()
+    sol = None
+    if dense_output:
+        sol = DenseOutput(np.array([t0]), np.array([1.0]), y.reshape(1, 1, -1).copy())
+    t_ev, y_ev = ev.results(0)
+    return Solution(t_out, np.repeat(y[None, :], t_out.size, axis=0), SUCCESS,
+                    STATUS_MESSAGES[SUCCESS], t_final=t0, y_final=y.copy(), method=method,
+                    t_events=t_ev, y_events=y_ev, sol=sol)
 
 
 def _step_options(method, n, t0, t1, rtol, atol, t_eval, max_step, max_steps, first_step, dt,
@@ -399,8 +599,9 @@ def _step_options(method, n, t0, t1, rtol, atol, t_eval, max_step, max_steps, fi
         max_steps = count("max_steps", max_steps, low=1)
     if first_step is not None:
         first_step = real_number("first_step", first_step, positive=True)
-        if first_step > t1 - t0:
-            raise ValueError(f"first_step = {first_step} exceeds the interval length {t1 - t0}")
+        if first_step > abs(t1 - t0) and t1 != t0:
+            raise ValueError(f"first_step = {first_step} exceeds the interval length "
+                             f"{abs(t1 - t0)}")
     debug = _debug_flag(debug)
     if method in tableaus.FIXED:
         if dt is None:
@@ -436,24 +637,32 @@ def _output_buffers(te, rows, n, what):
 
 
 def _solve_adaptive(system, mod, tab, method, t0, t1, y, te, rtol, atol, first_step, max_step,
-                    max_steps, p, debug):
+                    max_steps, p, debug, ev, dense_output):
     n = y.size
     S = tab.C.size
+    D = tab.P.shape[1]
     use_te = te is not None
     te_arr = te if use_te else np.empty(0)
     bufs = list(_output_buffers(te, 64, n, "the output of every step"))
-    sf = np.array([t0, 0.0 if first_step is None else first_step, 1e-4])
-    si = np.zeros(8, dtype=np.int64)
+    sf = np.array([t0, 0.0 if first_step is None else first_step, 1e-4,
+                   1.0 if t1 > t0 else -1.0])
+    si = np.zeros(_SI_SIZE, dtype=np.int64)
     K = np.empty((S, n))
-    W = np.empty((tab.P.shape[1] + 3, n))
+    W = np.empty((D + 4, n))
     beta = PI_BETA_K / (tab.error_order + 1)
     loop = mod.rk_adaptive
+    dense = _dense_buffers(dense_output, D, n)
 
     def chunk(budget):
         return loop(t1, te_arr, use_te, rtol, atol, max_step, max_steps, p, tab.error_order,
-                    SAFETY, FACMIN, FACMAX, beta, sf, si, y, K, W, bufs[0], bufs[1], budget)
+                    SAFETY, FACMIN, FACMAX, beta, sf, si, y, K, W, bufs[0], bufs[1], budget,
+                    *dense.args(), *ev.args())
 
     def grow():
+        dense.grow(si)
+        ev.grow(si)
+        if use_te or int(si[_SI_NOUT]) < bufs[0].size:
+            return
         rows = 2 * bufs[0].size
         check_allocation("the output of every step", (rows, n + 1),
                          hint="pass t_eval (output only where you need it)")
@@ -467,20 +676,24 @@ def _solve_adaptive(system, mod, tab, method, t0, t1, y, te, rtol, atol, first_s
     except NumbaError as e:
         raise _compile_error(system, e) from None
     t, h, n_out = float(sf[_SF_T]), float(sf[_SF_H]), int(si[_SI_NOUT])
+    if status == _EVENT_STOP:
+        status = TERMINATED
     if status == KERNEL_ERROR:
         msg = _message(status, t, detail=_kernel_error_detail(system, err, t, debug))
     else:
         msg = _message(status, t, h=h, max_steps=max_steps)
     nacc, nrej = int(si[_SI_NACC]), int(si[_SI_NREJ])
-    return Solution(bufs[0][:n_out], bufs[1][:n_out], status, msg, t_final=t, y_final=y, nfev=int(si[_SI_NFEV]),
-                    nsteps=nacc + nrej, naccepted=nacc, nrejected=nrej, method=method,
-                    exception=err)
+    t_ev, y_ev = ev.results(int(si[_SI_NEV]))
+    return Solution(bufs[0][:n_out], bufs[1][:n_out], status, msg, t_final=t, y_final=y,
+                    nfev=int(si[_SI_NFEV]), nsteps=nacc + nrej, naccepted=nacc, nrejected=nrej,
+                    method=method, exception=err, t_events=t_ev, y_events=y_ev,
+                    sol=dense.result(int(si[_SI_NDENSE])))
 
 
 def _fixed_steps(t0, t1, dt, max_steps):
     """(steps dt needs over [t0, t1], steps to take within max_steps); the last step is
     shortened to end at t1."""
-    ratio = (t1 - t0) / dt
+    ratio = abs(t1 - t0) / dt
     if not ratio < 2.0 ** 62:
         raise ValueError(f"dt = {dt!r} over t_span ({t0}, {t1}) would take {ratio:.3g} steps; "
                          "use a larger dt")
@@ -488,36 +701,47 @@ def _fixed_steps(t0, t1, dt, max_steps):
     return n_steps, (n_steps if max_steps is None else min(n_steps, max_steps))
 
 
-def _solve_fixed(system, mod, tab, method, t0, t1, y, te, dt, max_steps, p, debug):
+def _solve_fixed(system, mod, tab, method, t0, t1, y, te, dt, max_steps, p, debug, ev,
+                 dense_output):
     n = y.size
     n_steps, steps = _fixed_steps(t0, t1, dt, max_steps)
+    sdt = dt if t1 > t0 else -dt
     use_te = te is not None
     te_arr = te if use_te else np.empty(0)
     out_t, out_y = _output_buffers(te, steps + 1, n,
                                    f"the output of every step ({steps} steps of dt = {dt!r})")
-    sf = np.array([t0, dt, 0.0])
-    si = np.zeros(8, dtype=np.int64)
+    sf = np.array([t0, sdt, 0.0, 1.0 if t1 > t0 else -1.0])
+    si = np.zeros(_SI_SIZE, dtype=np.int64)
     K = np.empty((tab.C.size, n))
-    W = np.empty((3, n))
+    W = np.empty((6, n))
     loop = mod.rk_fixed
+    dense = _dense_buffers(dense_output, 3, n)
 
     def chunk(budget):
-        return loop(t0, t1, dt, steps, te_arr, use_te, p, sf, si, y, K, W, out_t, out_y,
-                    budget)
+        return loop(t0, t1, sdt, steps, te_arr, use_te, p, sf, si, y, K, W, out_t, out_y,
+                    budget, *dense.args(), *ev.args())
+
+    def grow():
+        dense.grow(si)
+        ev.grow(si)
 
     try:
-        status, err = _drive(chunk, _first_budget(n, tab.C.size + 1))
+        status, err = _drive(chunk, _first_budget(n, tab.C.size + 1), grow)
     except NumbaError as e:
         raise _compile_error(system, e) from None
     t, n_out, k = float(sf[_SF_T]), int(si[_SI_NOUT]), int(si[_SI_NACC])
+    if status == _EVENT_STOP:
+        status = TERMINATED
     if status == SUCCESS and k < n_steps:
         status = MAX_STEPS
     if status == KERNEL_ERROR:
         msg = _message(status, t, detail=_kernel_error_detail(system, err, t, debug))
     else:
         msg = _message(status, t, max_steps=steps)
+    t_ev, y_ev = ev.results(int(si[_SI_NEV]))
     return Solution(out_t[:n_out], out_y[:n_out], status, msg, t_final=t, y_final=y,
-                    nfev=int(si[_SI_NFEV]), nsteps=k, naccepted=k, method=method, exception=err)
+                    nfev=int(si[_SI_NFEV]), nsteps=k, naccepted=k, method=method, exception=err,
+                    t_events=t_ev, y_events=y_ev, sol=dense.result(int(si[_SI_NDENSE])))
 
 
 def compiled_loop(system, method="dopri5"):
@@ -547,9 +771,66 @@ class _NonFiniteRHS(Exception):
     pass
 
 
+class _ScipyDense:
+    """SciPy's ``OdeSolution`` in this package's layout: ``sol(t)`` of shape (n,) or (m, n)."""
+
+    __slots__ = ("ode_solution",)
+
+    def __init__(self, ode_solution):
+        self.ode_solution = ode_solution
+
+    def __call__(self, t):
+        v = self.ode_solution(np.asarray(t, dtype=float))
+        return v.T if v.ndim == 2 else v
+
+    def __repr__(self):
+        return f"DenseOutput(SciPy {type(self.ode_solution).__name__})"
+
+
+def _scipy_events(ev, p, sol, t_old, t, g_old, g_new, counts):
+    """SciPy's event handling for one step of a SciPy solver: (indices, roots, terminate)."""
+    from scipy.optimize import brentq
+
+    active = []
+    for e in range(len(ev.kernels)):
+        g, gn, d = g_old[e], g_new[e], ev.evf[0, e]
+        up = g <= 0 <= gn
+        down = g >= 0 >= gn
+        if (up and d > 0) or (down and d < 0) or ((up or down) and d == 0):
+            active.append(e)
+    if not active:
+        return [], [], False
+    roots = []
+    for e in active:
+        counts[e] += 1
+        if e in ev.planes:
+            normal, offset = ev.planes[e]
+
+            def fn(tt, y, p, normal=normal, offset=offset):
+                return float(normal @ y - offset)
+        else:
+            fn = _event_kernel(ev.kernels[e])
+        if g_old[e] == 0:
+            roots.append(t_old)
+        elif g_new[e] == 0:
+            roots.append(t)
+        else:
+            roots.append(brentq(lambda tt: fn(tt, sol(tt), p), t_old, t,
+                                xtol=4 * np.finfo(float).eps, rtol=4 * np.finfo(float).eps))
+    term = [ev.evi[0, e] > 0 and counts[e] >= ev.evi[0, e] for e in active]
+    if not any(term):
+        return active, roots, False
+    order = np.argsort(roots) if t > t_old else np.argsort(-np.asarray(roots))
+    active = [active[i] for i in order]
+    roots = [roots[i] for i in order]
+    first = next(j for j, e in enumerate(active) if counts[e] >= ev.evi[0, e] > 0)
+    return active[:first + 1], roots[:first + 1], True
+
+
 def _solve_scipy(system, mod, method, t0, t1, y0, te, rtol, atol, first_step, max_step,
-                 max_steps, p, debug):
+                 max_steps, p, debug, ev, dense_output):
     from scipy.integrate import BDF, LSODA, Radau
+    from scipy.integrate._ivp.common import OdeSolution
 
     n = y0.size
     rhs_into = mod.rhs_into
@@ -586,15 +867,21 @@ def _solve_scipy(system, mod, method, t0, t1, y0, te, rtol, atol, first_step, ma
     kw = dict(rtol=rtol, atol=atol, max_step=max_step, jac=jac)
     if first_step is not None:
         kw["first_step"] = first_step
+    dirn = 1.0 if t1 > t0 else -1.0
+    key = None if te is None else dirn * te  # increasing, whatever the direction
     if te is None:
         ts, ys = [t0], [y0]
         k = 0
     else:
-        k = int(np.searchsorted(te, t0, side="right"))
+        k = int(np.searchsorted(key, dirn * t0, side="right"))
         ts, ys = [te[:k]], [np.repeat(y0[None, :], k, axis=0)]
     status, detail, steps, error = SUCCESS, "", 0, None
     t_done, y_done = t0, y0
     solver = None
+    g_old = np.array([ev.value(system, e, g, t0, y0, p) for e, g in enumerate(ev.kernels)])
+    counts = np.zeros(len(ev.kernels), dtype=np.int64)
+    ev_t, ev_i, ev_y = [], [], []
+    seg_t, seg_sol = [t0], []
     try:
         solver = cls(fun, t0, y0, t1, **kw)
         step = solver.step
@@ -612,21 +899,43 @@ def _solve_scipy(system, mod, method, t0, t1, y0, te, rtol, atol, first_step, ma
                     status = STEP_UNDERFLOW  # SciPy's own underflow test, in its words
                 break
             t = solver.t
-            if not t > t_prev:
+            if not dirn * (t - t_prev) > 0:
                 # LSODA with a tiny max_step or near a blow-up "succeeds" with t frozen and
                 # would burn the whole step limit there.
                 status = STEP_UNDERFLOW
                 break
+            y_now = solver.y
+            step_sol = solver.dense_output() if (dense_output or ev or te is not None) else None
+            terminate = False
+            if ev:
+                g_new = np.array([ev.value(system, e, g, t, y_now, p)
+                                  for e, g in enumerate(ev.kernels)])
+                idx, roots, terminate = _scipy_events(ev, p, step_sol, t_prev, t, g_old,
+                                                      g_new, counts)
+                for e, r in zip(idx, roots):
+                    ev_t.append(r)
+                    ev_i.append(e)
+                    ev_y.append(step_sol(r))
+                g_old = g_new
+                if terminate:
+                    t = roots[-1]
+                    y_now = step_sol(t)
             if te is None:
-                ys.append(solver.y.copy())
+                ys.append(np.array(y_now, dtype=float))
                 ts.append(t)
-            elif k < te.size and te[k] <= t:
-                j = int(np.searchsorted(te, t, side="right"))
-                block = solver.dense_output()(te[k:j]).T
+            elif k < te.size and key[k] <= dirn * t:
+                j = int(np.searchsorted(key, dirn * t, side="right"))
+                block = step_sol(te[k:j]).T
                 ys.append(block)
                 ts.append(te[k:j])
                 k = j
-            t_done, y_done = t, solver.y
+            if dense_output:
+                seg_t.append(t)
+                seg_sol.append(step_sol)
+            t_done, y_done = t, y_now
+            if terminate:
+                status = TERMINATED
+                break
     except KeyboardInterrupt:
         status = INTERRUPTED
     except Exception as err:
@@ -670,10 +979,20 @@ def _solve_scipy(system, mod, method, t0, t1, y0, te, rtol, atol, first_step, ma
     else:
         msg = _message(status, t_final, max_steps=max_steps, detail=detail)
     stats = solver if solver is not None else None
+    t_events = y_events = None
+    if ev:
+        idx = np.array(ev_i, dtype=np.int64)
+        t_all = np.array(ev_t, dtype=float)
+        y_all = np.array(ev_y, dtype=float).reshape(len(ev_t), n)
+        t_events = [t_all[idx == e] for e in range(len(ev.kernels))]
+        y_events = [y_all[idx == e] for e in range(len(ev.kernels))]
+    dense = None
+    if dense_output and seg_sol:
+        dense = _ScipyDense(OdeSolution(np.array(seg_t[:len(seg_sol) + 1]), seg_sol))
     return Solution(t_arr, y_arr, status, msg, t_final=t_final, y_final=y_final,
                     nfev=getattr(stats, "nfev", 0), njev=getattr(stats, "njev", 0),
                     nlu=getattr(stats, "nlu", 0), nsteps=steps, naccepted=steps, method=method,
-                    exception=error)
+                    exception=error, t_events=t_events, y_events=y_events, sol=dense)
 
 
 def _map_message(status, k, n_steps, transient):

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Solution", "STATUS_MESSAGES", "Interrupted"]
+__all__ = ["Solution", "STATUS_MESSAGES", "Interrupted", "DenseOutput"]
 
 # Status codes shared by every method. Negative = the run stopped early; what it computed
 # up to that point is still in ``t`` and ``y``.
 SUCCESS = 0
+TERMINATED = 1       # a terminal event ended the run (SciPy's code); a success
 MAX_STEPS = -1
 STEP_UNDERFLOW = -2
 NON_FINITE = -3
@@ -18,6 +19,7 @@ INTERRUPTED = -7     # KeyboardInterrupt (Ctrl-C); raised as solvers.Interrupted
 
 STATUS_MESSAGES = {
     SUCCESS: "The solver successfully reached the end of the integration interval.",
+    TERMINATED: "A termination event occurred at t = {t:.17g}.",
     MAX_STEPS: "Step limit reached: {max_steps} steps taken, stopped at t = {t:.17g}.",
     STEP_UNDERFLOW: "Step size underflow at t = {t:.17g}: the step needed (h = {h:.3g}) is "
     "below the floating-point resolution of t; the problem may be stiff or singular there.",
@@ -55,9 +57,9 @@ class Solution:
     y : ndarray, shape (k, n)
         States at ``t``.
     success : bool
-        ``status == 0``.
+        ``status >= 0`` (the end of the span, or a terminal event).
     status : int
-        0 success; -1 step limit; -2 step-size underflow (or a step that no longer advances
+        0 success; 1 a terminal event ended the run; -1 step limit; -2 step-size underflow (or a step that no longer advances
         t); -3 non-finite state; -4 other failure of a SciPy solver; -5 the state left the
         model's domain; -6 a kernel raised (see ``exception``); -7 interrupted (Ctrl-C).
     message : str
@@ -72,6 +74,12 @@ class Solution:
     method : str
     exception : BaseException or None
         With status -6: the exception the kernel raised (its traceback included).
+    t_events, y_events : list of ndarray, or None
+        With ``events``: per event, the crossing times (shape ``(k,)``) and the states there
+        (shape ``(k, n)``), in time order.
+    sol : DenseOutput or None
+        With ``dense_output=True``: the method's own interpolant over the whole run,
+        ``sol(t)`` of shape ``(n,)`` for a scalar ``t`` and ``(m, n)`` for m times.
 
     Example
     -------
@@ -81,10 +89,12 @@ class Solution:
     """
 
     __slots__ = ("t", "y", "status", "message", "t_final", "y_final", "nfev", "njev",
-                 "nlu", "nsteps", "naccepted", "nrejected", "method", "exception")
+                 "nlu", "nsteps", "naccepted", "nrejected", "method", "exception", "t_events",
+                 "y_events", "sol")
 
     def __init__(self, t, y, status, message, *, t_final=None, y_final=None, nfev=0, njev=0,
-                 nlu=0, nsteps=0, naccepted=0, nrejected=0, method="", exception=None):
+                 nlu=0, nsteps=0, naccepted=0, nrejected=0, method="", exception=None,
+                 t_events=None, y_events=None, sol=None):
         self.t = t
         self.y = y
         self.status = int(status)
@@ -99,12 +109,78 @@ class Solution:
         self.nrejected = int(nrejected)
         self.method = method
         self.exception = exception
+        self.t_events = t_events
+        self.y_events = y_events
+        self.sol = sol
 
     @property
     def success(self):
-        return self.status == SUCCESS
+        return self.status >= SUCCESS
 
     def __repr__(self):
         return (f"Solution(method={self.method!r}, success={self.success}, status={self.status}, "
                 f"len(t)={len(self.t)}, nfev={self.nfev}, naccepted={self.naccepted}, "
                 f"nrejected={self.nrejected})\n  message: {self.message}")
+
+
+class DenseOutput:
+    """A run's interpolant over its whole span: one polynomial segment per step.
+
+    Segment k covers the step from ``t0[k]`` of signed length ``h[k]`` with
+    ``y(t0 + θ h) = c[k, 0] + Σ_d θ^(d+1) c[k, d + 1]`` (the method's own interpolant in that
+    form: Shampine's for dopri5, Tsitouras' for tsit5, Hairer's for dop853, Verner's for vern7,
+    cubic Hermite for bs32 and the fixed-step methods). Times outside the span are
+    extrapolated from the nearest segment, as SciPy's ``OdeSolution`` does.
+
+    >>> import numpy as np
+    >>> d = DenseOutput(np.array([0.0]), np.array([1.0]), np.array([[[1.0], [2.0]]]))
+    >>> d(0.5).tolist(), d([0.0, 1.0]).shape     # y = 1 + 2 t on one segment
+    ([2.0], (2, 1))
+    """
+
+    __slots__ = ("t0", "h", "c", "_key")
+
+    def __init__(self, t0, h, c):
+        self.t0 = np.asarray(t0, dtype=float)
+        self.h = np.asarray(h, dtype=float)
+        self.c = np.asarray(c, dtype=float)
+        backward = self.h.size > 0 and self.h[0] < 0
+        # segment starts as an increasing key, whatever the direction of time
+        self._key = -self.t0 if backward else self.t0
+
+    @property
+    def t_min(self):
+        ends = np.concatenate([self.t0, self.t0 + self.h]) if self.t0.size else np.zeros(1)
+        return float(ends.min())
+
+    @property
+    def t_max(self):
+        ends = np.concatenate([self.t0, self.t0 + self.h]) if self.t0.size else np.zeros(1)
+        return float(ends.max())
+
+    def __call__(self, t):
+        tt = np.asarray(t, dtype=float)
+        if tt.dtype.kind != "f" or np.iscomplexobj(t):
+            raise TypeError(f"sol(t) needs real times, got {t!r}")
+        scalar = tt.ndim == 0
+        tt = np.atleast_1d(tt)
+        if tt.ndim != 1:
+            raise ValueError(f"sol(t) takes a time or a 1-D array of times, got shape "
+                             f"{np.shape(t)}")
+        if self.t0.size == 0:
+            raise ValueError("this run took no step: there is no interpolant")
+        backward = self.h[0] < 0
+        key = -tt if backward else tt
+        k = np.clip(np.searchsorted(self._key, key, side="right") - 1, 0, self.t0.size - 1)
+        th = (tt - self.t0[k]) / self.h[k]
+        c = self.c[k]                      # (m, D + 1, n)
+        D = c.shape[1] - 1
+        v = c[:, D].copy()
+        for d in range(D - 1, 0, -1):
+            v = v * th[:, None] + c[:, d]
+        out = c[:, 0] + th[:, None] * v
+        return out[0] if scalar else out
+
+    def __repr__(self):
+        return (f"DenseOutput({self.t0.size} segments over [{self.t_min:.6g}, "
+                f"{self.t_max:.6g}], {self.c.shape[-1] if self.c.ndim == 3 else 0} states)")

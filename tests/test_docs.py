@@ -7,7 +7,8 @@ import pytest
 MODULES = ["solvers", "solvers.system", "solvers.solution", "solvers.integrate",
            "neurodyn.bam", "neurodyn.continuous_hopfield", "neurodyn.hopfield", "neurodyn.capacity",
            "neurodyn._model", "neurodyn.discretize", "neurodyn.analysis.energy",
-           "solvers.tableaus", "solvers._codegen", "solvers._checks", "neurodyn.demo", "neurodyn.__main__",
+           "solvers.tableaus", "solvers._codegen", "solvers._checks", "solvers.events",
+           "neurodyn.analysis.poincare", "neurodyn.demo", "neurodyn.__main__",
            "neurodyn.lsm", "neurodyn.esn", "neurodyn.datasets",
            "circuits", "circuits.sources", "circuits.devices", "circuits.drive",
            "circuits.crossbar", "circuits.hopfield_tank", "circuits.network"]
