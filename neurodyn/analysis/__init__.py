@@ -11,6 +11,7 @@ where it makes sense, on ``solvers.MapSystem`` maps:
   compiled code;
 * ``limit_cycle`` — period and Floquet multipliers by Newton shooting;
 * ``basins`` — which attractor each initial condition reaches;
+* ``poincare_section`` / ``orbit_diagram`` — section crossings located by the engine's events;
 * ``energy_along`` — a model's energy (Lyapunov function) along a trajectory, and whether it
   ever rose.
 """
@@ -21,8 +22,10 @@ from .fixed_points import FixedPoint, SlowPoint, classify, fixed_points, slow_po
 from .jacobian import jacobian
 from .limit_cycle import LimitCycle, limit_cycle, section_crossings
 from .lyapunov import LyapunovResult, kaplan_yorke, lyapunov_spectrum
+from .poincare import PoincareSection, orbit_diagram, poincare_section
 
 __all__ = ["jacobian", "fixed_points", "slow_points", "classify", "FixedPoint", "SlowPoint",
            "continuation", "Branch", "Bifurcation", "lyapunov_spectrum", "kaplan_yorke",
            "LyapunovResult", "limit_cycle", "LimitCycle", "section_crossings", "basins",
-           "Basins", "Attractor", "energy_along", "EnergyCheck"]
+           "Basins", "Attractor", "energy_along", "EnergyCheck", "poincare_section",
+           "PoincareSection", "orbit_diagram"]

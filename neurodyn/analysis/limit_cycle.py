@@ -1,7 +1,8 @@
 """Periodic orbits of flows: detection on a Poincaré section, Newton shooting, Floquet multipliers.
 
 A trajectory is first run past its transient; its upward crossings of a hyperplane (through the
-mean of the component of largest variance) give a period and a point on the orbit. Newton's
+mean of the component of largest variance), located by the engine's events, give a period and
+a point on the orbit. Newton's
 method on the shooting equations ``φ(x0, T) = x0``, with the phase fixed by keeping ``x0`` on
 the section, then refines both; the monodromy matrix ``∂φ/∂x0`` comes from the variational
 equations integrated in compiled code (the engine's ``rk4_variational``) with the analytic
@@ -19,6 +20,7 @@ from solvers._checks import check_allocation, count, real_array, real_number
 from solvers._codegen import loops_for
 
 from .jacobian import _check
+from .poincare import poincare_section
 
 __all__ = ["limit_cycle", "LimitCycle", "section_crossings"]
 
@@ -173,7 +175,11 @@ def limit_cycle(system, y0, *, t_transient=200.0, t_search=200.0, n_samples=2000
         return _failed("the trajectory settles to a fixed point (no oscillation)", n,
                        x=Y[-1].copy())
     level = float(Y[:, c].mean())
-    tc, pc = _crossings(sol.t, Y, c, level)
+    # The crossings themselves are located by the engine's events on the search run's own
+    # interpolant (to a few ulps of t), not interpolated linearly between samples.
+    ps = poincare_section(system, y, (np.eye(n)[c], level), direction=1, t_max=t_search,
+                          rtol=rtol, atol=atol)
+    tc, pc = ps.t, ps.y
     if tc.size < 3:
         return _failed(f"fewer than 3 section crossings in t_search = {t_search}: no periodic "
                        "orbit found (lengthen t_search)", n, (c, level), Y[-1].copy())
