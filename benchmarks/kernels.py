@@ -42,3 +42,20 @@ def lorenz_jac(t, y, p, J):
     J[2, 1] = y[0]
     J[2, 2] = -b
 
+
+
+# Event kernels that never change sign on W1 (|y| stays far below 1e6): what an event costs
+# when it never fires.
+def never_fires(t, y, p):
+    return y[0] - 1e6
+
+
+def never_fires_2(t, y, p):
+    return y[1] + 1e6
+
+
+def never_fires_3(t, y, p):
+    s = 0.0
+    for i in range(y.size):
+        s += y[i] * y[i]
+    return s - 1e12
