@@ -247,8 +247,8 @@ PLANE = "plane"  # an event that is a hyperplane section, its data in the run's 
 
 
 def _events_source(events):
-    """``eval_event(e, t, y, p, evf)`` for the event kernels injected as ev0, ev1, ... (a
-    PLANE entry calls the template's ``_plane_g``)."""
+    """``eval_event(e, t, y, p, evf)`` and ``eval_events(t, y, p, evf)`` for the event
+    kernels injected as ev0, ev1, ... (a PLANE entry calls the template's ``_plane_g``)."""
     lines = ["", "", "@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, "
              "inline=\"always\")",
              "def eval_event(e, t, y, p, evf):"]
@@ -259,6 +259,15 @@ def _events_source(events):
         else:
             lines.append(f"        return float(ev{k}(t, y, p))")
     lines.append("    return 0.0")
+    # Every event of a step, unrolled: a runtime loop over eval_event's branches kept LLVM
+    # from optimising the inlined kernels (three events cost 18 % of W1 instead of 3 %).
+    lines += ["", "", "@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, "
+              "inline=\"always\")", "def eval_events(t, y, p, evf):"]
+    for k, g in enumerate(events):
+        if isinstance(g, str) and g == PLANE:
+            lines.append(f"    evf[EVF_GNEW, {k}] = _plane_g({k}, y, evf)")
+        else:
+            lines.append(f"    evf[EVF_GNEW, {k}] = float(ev{k}(t, y, p))")
     return "\n".join(lines) + "\n"
 
 

@@ -683,7 +683,8 @@ def rk_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, error_or
 @numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def _dense_coefficients(K, hs, Q, n):
     # Q[d] = hs sum_s P[s, d] k_s over every stage (extra ones included). The tableau is read
-    # as a global: its zeros and sizes are constants of the machine code.
+    # as a global: its zeros and sizes are constants of the machine code. Not inlined: as a
+    # separate function it cost 0.3 s of a cold first solve, inlined 0.6 s (measured).
     P = TP
     D = P.shape[1]
     SX = P.shape[0]
