@@ -224,13 +224,11 @@ def _plane_g(e, y, evf):
     return acc
 
 
-# Inlined: a call boundary passes the params tuple by value with a reference-count update of
-# every array in it, which made three cheap events cost 30 % of a W1 solve (measured).
 @numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, inline="always")
 def eval_events(t, y, p, evf):
-    """evf[EVF_GNEW, e] = g_e(t, y) for every event of this module."""
-    for e in range(NEV):
-        evf[EVF_GNEW, e] = eval_event(e, t, y, p, evf)
+    """evf[EVF_GNEW, e] = g_e(t, y) for every event: a placeholder here (every call is pruned
+    when NEV == 0); modules built with events get a generated, unrolled one."""
+    pass
 
 
 @numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, inline="always")
@@ -285,17 +283,23 @@ def _event_root(e, t, hs, y, Q, D, p, ga, gb, ytmp, evf):
     return t + a * hs
 
 
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, inline="always")
+def _is_active(evf, e):
+    """Whether event e changed sign over the step (SciPy's rule: g <= 0 <= g_new up,
+    g >= 0 >= g_new down, filtered by direction)."""
+    g = evf[EVF_G, e]
+    gn = evf[EVF_GNEW, e]
+    up = g <= 0.0 and gn >= 0.0
+    down = g >= 0.0 and gn <= 0.0
+    d = evf[EVF_DIR, e]
+    return (up and d > 0.0) or (down and d < 0.0) or ((up or down) and d == 0.0)
+
+
 @numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def _active_events(evf):
-    """Whether any event changed sign over the step (SciPy's rule: g <= 0 <= g_new up,
-    g >= 0 >= g_new down, filtered by direction)."""
+    """Whether any event changed sign over the step."""
     for e in range(NEV):
-        g = evf[EVF_G, e]
-        gn = evf[EVF_GNEW, e]
-        up = g <= 0.0 and gn >= 0.0
-        down = g >= 0.0 and gn <= 0.0
-        d = evf[EVF_DIR, e]
-        if (up and d > 0.0) or (down and d < 0.0) or ((up or down) and d == 0.0):
+        if _is_active(evf, e):
             return True
     return False
 
@@ -309,13 +313,9 @@ def _locate_events(t, hs, y, Q, D, p, evf, evi, ytmp, ev_t, ev_i, ev_y, si):
     n_act = 0
     terminate = False
     for e in range(NEV):
-        g = evf[EVF_G, e]
-        gn = evf[EVF_GNEW, e]
-        up = g <= 0.0 and gn >= 0.0
-        down = g >= 0.0 and gn <= 0.0
-        d = evf[EVF_DIR, e]
-        if (up and d > 0.0) or (down and d < 0.0) or ((up or down) and d == 0.0):
-            evf[EVF_ROOT, e] = _event_root(e, t, hs, y, Q, D, p, g, gn, ytmp, evf)
+        if _is_active(evf, e):
+            evf[EVF_ROOT, e] = _event_root(e, t, hs, y, Q, D, p, evf[EVF_G, e],
+                                           evf[EVF_GNEW, e], ytmp, evf)
             evi[EVI_COUNT, e] += 1
             if evi[EVI_MAX, e] > 0 and evi[EVI_COUNT, e] >= evi[EVI_MAX, e]:
                 terminate = True
