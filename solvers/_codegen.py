@@ -319,6 +319,7 @@ def _build(kind, kernel, jac, tableau, boundscheck, events=(), full=False):
         code = compile(template, f"<neurodyn {kind} {method} loops for {f.__qualname__}>",
                        "exec")
         exec(code, mod.__dict__)
+        _keep_source(mod, template, glb)
         return mod
     h = hashlib.sha256()
     helpers = "\0".join(path.read_text() for path in _TEMPLATE_HELPERS)
@@ -333,8 +334,19 @@ def _build(kind, kernel, jac, tableau, boundscheck, events=(), full=False):
     for name in sorted(consts):
         h.update(np.ascontiguousarray(consts[name]).tobytes())
     digest = h.hexdigest()[:16]
-    return _import_generated(directory, f"_ndgen_{kind}_{method}_{label[-60:]}_{digest}",
-                             template, glb)
+    mod = _import_generated(directory, f"_ndgen_{kind}_{method}_{label[-60:]}_{digest}",
+                            template, glb)
+    _keep_source(mod, template, glb)
+    return mod
+
+
+def _keep_source(mod, source, glb):
+    # What solvers._tiers needs to run the module's loops interpreted while they compile
+    # (and which of the injected kernels are dispatchers made here, from plain functions).
+    mod._nd_source = source
+    mod._nd_globals = dict(glb)
+    made = {id(d) for d in _jitted.values()}
+    mod._nd_ours = {id(v) for v in glb.values() if id(v) in made}
 
 
 def _import_generated(directory, name, source, glb):

@@ -16,7 +16,7 @@ import time
 import numpy as np
 from numba.core.errors import NumbaError
 
-from . import tableaus
+from . import _tiers, tableaus
 from ._checks import (InvalidTypeError, check_allocation, count, first_bad_time,
                       first_non_finite, real_array, real_number)
 from ._codegen import _cacheable, cache_dir, jit_kernel, loops_for
@@ -241,17 +241,33 @@ def _interrupt_in(err):
     return False
 
 
-def _drive(chunk, budget, grow=None):
-    """Call ``chunk(budget)`` until it returns a final status.
+def _drive(loop, args, budget, grow=None, twin=None, restore=()):
+    """Run ``loop(*args(budget))`` chunk after chunk until it returns a final status.
+
+    ``twin`` is the loop's interpreted twin (see ``solvers._tiers``) when the loop is not
+    compiled yet: the run starts in it while the loop compiles in the background, and moves
+    to the compiled loop at the first chunk boundary after that (same state arrays, same
+    numbers). If the interpreted tier raises, the arrays in ``restore`` (the run's state) are
+    put back as they were and the whole run is redone in compiled code.
 
     Returns ``(status, exception)``: the loop's status, or INTERRUPTED, or KERNEL_ERROR with the
     exception the kernel raised. A NumbaError (the kernel does not compile) propagates.
     """
     flag = None
+    if twin is not None:
+        flag = _SigintFlag()  # before any Python step: Ctrl-C must never land mid-step
+        try:
+            outcome = _interpreted_start(loop, args, twin, restore, grow, flag)
+        except BaseException:
+            flag.restore()
+            raise
+        if outcome is not None:
+            flag.restore()
+            return outcome
     try:
         while True:
             start = time.perf_counter()
-            status = chunk(budget)
+            status = loop(*args(budget))
             if status == _RUNNING:
                 if flag is None:
                     flag = _SigintFlag()
@@ -277,6 +293,76 @@ def _drive(chunk, budget, grow=None):
     finally:
         if flag is not None:
             flag.restore()
+
+
+def _interpreted_start(loop, args, twin, restore, grow, flag):
+    """The interpreted tier of :func:`_drive`: run ``twin`` in chunks of ~20 ms until the run
+    ends (its outcome), or the compiled loop is ready, or this call has interpreted for
+    ``_tiers.MAX_INTERPRETED`` s (None: go on compiled)."""
+    saved = [a.copy() for a in restore]
+    stats = _tiers.stats
+    stats["runs"] += 1
+    force = _tiers.FORCE
+    job = None
+    budget = 2
+    spent = 0.0
+    while True:
+        if job is not None and (job.done.is_set() or spent > _tiers.MAX_INTERPRETED):
+            stats["switches"] += 1
+            break
+        start = time.perf_counter()
+        try:
+            with np.errstate(all="raise", under="ignore"):
+                status = twin(*args(budget))
+        except NumbaError:
+            raise
+        except KeyboardInterrupt:
+            # Only where no flag could be installed (not the main thread, a handler of the
+            # user's): the step it cut may be half done, so the run restarts from its start.
+            for a, s in zip(restore, saved):
+                a[...] = s
+            return INTERRUPTED, None
+        except Exception:
+            # Python met what compiled code lets through (a NaN, an overflow) or the kernel
+            # raised: redo the run in compiled code, which reports faults its own way.
+            for a, s in zip(restore, saved):
+                a[...] = s
+            stats["redone"] += 1
+            job = _tiers.submit(loop, args(budget))
+            break
+        stats["chunks"] += 1
+        elapsed = time.perf_counter() - start
+        if job is None and not force:
+            # The kernel is compiled by now (the first chunk called it, and that compilation
+            # is not interpreting time): the loop next.
+            job = _tiers.submit(loop, args(budget))
+        else:
+            spent += elapsed
+        if status == _RUNNING:
+            if flag.fired:
+                return INTERRUPTED, None
+            budget = max(1, int(budget * min(4.0, max(0.25, _tiers.CHUNK_SECONDS
+                                                      / max(elapsed, 1e-6)))))
+        elif status == _NEED_SPACE:
+            grow()
+        else:
+            return status, None
+    if not _tiers.wait(job, lambda: flag.fired):
+        return INTERRUPTED, None
+    return None
+
+
+def _twin(mod, name, debug):
+    """The interpreted twin of ``mod.<name>`` when a run should start in it: the loop is not
+    compiled in this process, nor in the on-disk cache (and background compilation is on;
+    never in debug mode, whose point is the compiled bounds checks)."""
+    loop = getattr(mod, name)
+    if debug or not (_tiers.ENABLED or _tiers.FORCE):
+        return None
+    # overloads, not signatures: that property rebuilds a list of types (~10 us a solve)
+    if not _tiers.FORCE and (loop.overloads or _tiers.on_disk(loop)):
+        return None
+    return _tiers.interpreted(mod)[name]
 
 
 def _first_budget(n, stages):
@@ -653,10 +739,10 @@ def _solve_adaptive(system, mod, tab, method, t0, t1, y, te, rtol, atol, first_s
     loop = mod.rk_adaptive
     dense = _dense_buffers(dense_output, D, n)
 
-    def chunk(budget):
-        return loop(t1, te_arr, use_te, rtol, atol, max_step, max_steps, p, tab.error_order,
-                    SAFETY, FACMIN, FACMAX, beta, sf, si, y, K, W, bufs[0], bufs[1], budget,
-                    *dense.args(), *ev.args())
+    def args(budget):
+        return (t1, te_arr, use_te, rtol, atol, max_step, max_steps, p, tab.error_order,
+                SAFETY, FACMIN, FACMAX, beta, sf, si, y, K, W, bufs[0], bufs[1], budget,
+                *dense.args(), *ev.args())
 
     def grow():
         dense.grow(si)
@@ -672,7 +758,8 @@ def _solve_adaptive(system, mod, tab, method, t0, t1, y, te, rtol, atol, first_s
         bufs[0], bufs[1] = t_new, y_new
 
     try:
-        status, err = _drive(chunk, _first_budget(n, S), grow)
+        status, err = _drive(loop, args, _first_budget(n, S), grow,
+                             _twin(mod, "rk_adaptive", debug), (sf, si, y, ev.evf, ev.evi))
     except NumbaError as e:
         raise _compile_error(system, e) from None
     t, h, n_out = float(sf[_SF_T]), float(sf[_SF_H]), int(si[_SI_NOUT])
@@ -717,16 +804,17 @@ def _solve_fixed(system, mod, tab, method, t0, t1, y, te, dt, max_steps, p, debu
     loop = mod.rk_fixed
     dense = _dense_buffers(dense_output, 3, n)
 
-    def chunk(budget):
-        return loop(t0, t1, sdt, steps, te_arr, use_te, p, sf, si, y, K, W, out_t, out_y,
-                    budget, *dense.args(), *ev.args())
+    def args(budget):
+        return (t0, t1, sdt, steps, te_arr, use_te, p, sf, si, y, K, W, out_t, out_y, budget,
+                *dense.args(), *ev.args())
 
     def grow():
         dense.grow(si)
         ev.grow(si)
 
     try:
-        status, err = _drive(chunk, _first_budget(n, tab.C.size + 1), grow)
+        status, err = _drive(loop, args, _first_budget(n, tab.C.size + 1), grow,
+                             _twin(mod, "rk_fixed", debug), (sf, si, y, ev.evf, ev.evi))
     except NumbaError as e:
         raise _compile_error(system, e) from None
     t, n_out, k = float(sf[_SF_T]), int(si[_SI_NOUT]), int(si[_SI_NACC])
@@ -764,7 +852,9 @@ def compiled_loop(system, method="dopri5"):
         return loops_for("ode", system.rhs, jac).rhs_into
     tab = tableaus.get(method)
     mod = loops_for("ode", system.rhs, jac, tab)
-    return mod.rk_fixed if method in tableaus.FIXED else mod.rk_adaptive
+    loop = mod.rk_fixed if method in tableaus.FIXED else mod.rk_adaptive
+    _tiers.wait_for(loop)  # a first solve may have left it compiling in the background
+    return loop
 
 
 class _NonFiniteRHS(Exception):
@@ -1063,11 +1153,12 @@ def iterate(map_system, x0, n_steps, *, params=None, transient=0, save_every=1, 
     si[_MAP_K] = k0
     loop = mod.iterate_loop
 
-    def chunk(budget):
-        return loop(x, si, n_steps, transient, save_every, p, out_k, out_x, budget)
+    def args(budget):
+        return x, si, n_steps, transient, save_every, p, out_k, out_x, budget
 
     try:
-        status, err = _drive(chunk, _first_budget(n, 1))
+        status, err = _drive(loop, args, _first_budget(n, 1), None,
+                             _twin(mod, "iterate_loop", debug), (x, si))
     except NumbaError as e:
         raise _compile_error(map_system, e, kernel="step(k, x, p, x_next)") from None
     k, n_out = int(si[_MAP_K]), int(si[_MAP_NOUT])

@@ -7,7 +7,7 @@ import pytest
 MODULES = ["solvers", "solvers.system", "solvers.solution", "solvers.integrate",
            "neurodyn.bam", "neurodyn.continuous_hopfield", "neurodyn.hopfield", "neurodyn.capacity",
            "neurodyn._model", "neurodyn.discretize", "neurodyn.analysis.energy",
-           "solvers.tableaus", "solvers._codegen", "solvers._checks", "solvers.events",
+           "solvers.tableaus", "solvers._codegen", "solvers._checks", "solvers.events", "solvers._tiers",
            "neurodyn.analysis.poincare", "neurodyn.demo", "neurodyn.__main__",
            "neurodyn.lsm", "neurodyn.esn", "neurodyn.datasets",
            "circuits", "circuits.sources", "circuits.devices", "circuits.drive",
