@@ -235,6 +235,9 @@ def loops_for(kind, kernel, jac=None, tableau=None, boundscheck=False, events=()
     full = bool(full) or bool(events)
     key = (kind, kernel, jac, None if tableau is None else tableau.name, boundscheck, events,
            full)
+    mod = _modules.get(key)  # built modules are never replaced: no lock needed to find one
+    if mod is not None:
+        return mod
     with _lock:
         mod = _modules.get(key)
         if mod is None:

@@ -241,6 +241,17 @@ def _interp(Q, D, y, th, out):
         out[i] = y[i] + th * v
 
 
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, inline="always")
+def _interp_row(Q, D, y, th, out, r):
+    # _interp into row r of out: a row view (out[r]) built per output point cost ~5 % of W1's
+    # 1000 interpolated outputs (measured).
+    for i in range(y.size):
+        v = Q[D - 1, i]
+        for d in range(D - 2, -1, -1):
+            v = v * th + Q[d, i]
+        out[r, i] = y[i] + th * v
+
+
 @numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def _event_root(e, t, hs, y, Q, D, p, ga, gb, ytmp, evf):
     """The time of g_e's zero in the step [t, t + hs] (g_e(t) = ga, g_e(t + hs) = gb of
@@ -644,7 +655,7 @@ def rk_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, error_or
                         for i in range(n):
                             out_y[n_out, i] = ynew[i]
                     else:
-                        _interp(Q, D, y, (t_eval[n_out] - t) / hs, out_y[n_out])
+                        _interp_row(Q, D, y, (t_eval[n_out] - t) / hs, out_y, n_out)
                     n_out += 1
             if FULL:
                 if dense:
@@ -836,7 +847,7 @@ def rk_fixed(t0, t1, dt, n_steps, t_eval, use_t_eval, p, sf, si, y, K, W, out_t,
                     if not have_q:
                         _hermite_coefficients(y, ynew, K[0], f_new, h, Q)
                         have_q = True
-                    _interp(Q, 3, y, (t_eval[n_out] - t) / h, out_y[n_out])
+                    _interp_row(Q, 3, y, (t_eval[n_out] - t) / h, out_y, n_out)
                 n_out += 1
         else:
             out_t[n_out] = t_new

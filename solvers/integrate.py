@@ -81,7 +81,12 @@ def _check_system(system, what="solve"):
                             f"no .{attr}")
 
 
+_METHOD_SET = frozenset(METHODS)
+
+
 def _method(method):
+    if type(method) is str and method in _METHOD_SET:
+        return method  # already one of the names (a set lookup: ~0.2 us less a solve)
     if not isinstance(method, str):
         raise InvalidTypeError(f"method must be a string (one of {', '.join(METHODS)}), got "
                                f"{method!r}")
@@ -92,9 +97,12 @@ def _method(method):
 
 
 def _state_vector(y0, n, system, what="y0"):
-    # np.array copies: the compiled loops advance this vector in place.
-    y = np.array(real_array(what, y0, ndim=1, finite=False, per=f"one value per state of "
-                            f"{_name(system)}"), dtype=np.float64)
+    # A copy in every case: the compiled loops advance this vector in place.
+    if type(y0) is np.ndarray and y0.dtype == np.float64 and y0.ndim == 1:
+        y = y0.copy()  # the common case, without the generic checks (~1 us a solve)
+    else:
+        y = np.array(real_array(what, y0, ndim=1, finite=False, per=f"one value per state "
+                                f"of {_name(system)}"), dtype=np.float64)
     if y.size != n:
         raise ValueError(f"{what} has length {y.size}, but {_name(system)} has {n} states")
     k = first_non_finite(y)
@@ -113,6 +121,10 @@ def _domain_check(system, y):
 
 
 def _time_span(t_span):
+    if type(t_span) is tuple and len(t_span) == 2:
+        a, b = t_span
+        if type(a) is float and type(b) is float and a - a == 0.0 and b - b == 0.0:
+            return a, b  # two finite floats, the common case
     if isinstance(t_span, (str, bytes)) or not hasattr(t_span, "__len__") or len(t_span) != 2:
         raise InvalidTypeError(f"t_span must be a pair (t0, t1) of numbers, got {t_span!r}")
     t0 = real_number("t_span[0]", t_span[0])
@@ -123,7 +135,10 @@ def _time_span(t_span):
 def _t_eval(t_eval, t0, t1):
     if t_eval is None:
         return None
-    te = real_array("t_eval", t_eval, ndim=1, finite=False)
+    if type(t_eval) is np.ndarray and t_eval.dtype == np.float64 and t_eval.ndim == 1:
+        te = t_eval  # the common case, without the generic checks
+    else:
+        te = real_array("t_eval", t_eval, ndim=1, finite=False)
     if te.size == 0:
         raise ValueError("t_eval is empty")
     if not (te.flags.c_contiguous and te.flags.writeable):
@@ -484,7 +499,7 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
         return _empty_span(method, t0, y, te, ev, dense_output)
     if method not in tableaus.FIXED:
         scale = max(abs(t0), abs(t1))
-        if max_step < np.spacing(scale):
+        if max_step < math.ulp(scale):  # np.spacing(scale), without a ufunc call (1 us)
             return _finish(_no_step_advances(method, t0, t1, y, te, max_step, scale))
     if method in STIFF:
         mod = loops_for("ode", system.rhs, jac, boundscheck=debug)
@@ -669,25 +684,51 @@ def _empty_span(method, t0, y, te, ev, dense_output):
                     t_events=t_ev, y_events=y_ev, sol=sol)
 
 
+# Checked options by their values (and types: True must never pass for a cached 1). A sweep
+# passes the same options thousands of times; checking them again cost ~4 us of every small
+# solve. t_eval and the span-dependent checks are done on every call.
+_OPTIONS_MEMO: dict = {}
+_OPTIONS_MEMO_SIZE = 256
+
+
 def _step_options(method, n, t0, t1, rtol, atol, t_eval, max_step, max_steps, first_step, dt,
                   debug):
     """The options solve and solve_ensemble share, checked: (rtol, atol vector, t_eval or
     None, max_step, max_steps or None, first_step or None, dt (fixed-step methods) or None,
-    debug)."""
+    debug). The atol vector may be shared between calls: it is never written."""
+    try:
+        key = (method, n, rtol, type(rtol), atol, type(atol), max_step, type(max_step),
+               max_steps, type(max_steps), first_step, type(first_step), dt, type(dt), debug,
+               type(debug))
+        hit = _OPTIONS_MEMO.get(key)
+    except TypeError:  # an unhashable option (an atol array): checked every time
+        key = hit = None
+    if hit is None:
+        hit = _scalar_options(method, n, rtol, atol, max_step, max_steps, first_step, dt,
+                              debug)
+        if key is not None:
+            if len(_OPTIONS_MEMO) >= _OPTIONS_MEMO_SIZE:
+                _OPTIONS_MEMO.clear()
+            _OPTIONS_MEMO[key] = hit
+    rtol, atol_v, max_step, max_steps, first_step, dt, debug = hit
+    te = _t_eval(t_eval, t0, t1)
+    if first_step is not None and first_step > abs(t1 - t0) and t1 != t0:
+        raise ValueError(f"first_step = {first_step} exceeds the interval length "
+                         f"{abs(t1 - t0)}")
+    return rtol, atol_v, te, max_step, max_steps, first_step, dt, debug
+
+
+def _scalar_options(method, n, rtol, atol, max_step, max_steps, first_step, dt, debug):
     rtol = real_number("rtol", rtol, positive=True)
     if rtol < _RTOL_MIN:
         raise ValueError(f"rtol = {rtol!r} is below 100 machine epsilons ({_RTOL_MIN:.1e}); "
                          "no step can meet it")
     atol_v = _atol_vector(atol, n)
-    te = _t_eval(t_eval, t0, t1)
     max_step = real_number("max_step", max_step, positive=True, finite=False)
     if max_steps is not None:
         max_steps = count("max_steps", max_steps, low=1)
     if first_step is not None:
         first_step = real_number("first_step", first_step, positive=True)
-        if first_step > abs(t1 - t0) and t1 != t0:
-            raise ValueError(f"first_step = {first_step} exceeds the interval length "
-                             f"{abs(t1 - t0)}")
     debug = _debug_flag(debug)
     if method in tableaus.FIXED:
         if dt is None:
@@ -696,7 +737,7 @@ def _step_options(method, n, t0, t1, rtol, atol, t_eval, max_step, max_steps, fi
     elif dt is not None:
         raise ValueError(f"dt is the step of the fixed-step methods; {method!r} is adaptive "
                          "(use first_step and max_step to steer it)")
-    return rtol, atol_v, te, max_step, max_steps, first_step, dt, debug
+    return rtol, atol_v, max_step, max_steps, first_step, dt, debug
 
 
 def _no_step_advances(method, t0, t1, y, te, max_step, scale):

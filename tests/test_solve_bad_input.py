@@ -77,6 +77,22 @@ def test_solve_refuses_junk_naming_it(kwargs, error, match):
         solve(DECAY, t_span, y0, **args)
 
 
+@pytest.mark.parametrize("good, bad", [
+    (dict(rtol=1), dict(rtol=True)),            # True == 1 and hash(True) == hash(1)
+    (dict(atol=0), dict(atol=False)),
+    (dict(max_steps=1000), dict(max_steps=1000.0)),
+    (dict(method="rk4", dt=1), dict(method="rk4", dt=True)),
+    (dict(debug=False), dict(debug=0)),
+])
+def test_options_checked_once_are_not_taken_for_equal_junk(good, bad):
+    # solve remembers options it has checked (a sweep passes the same ones thousands of
+    # times); junk that compares equal to them must still be refused.
+    for _ in range(2):
+        solve(DECAY, (0.0, 1.0), Y0, **good)
+        with pytest.raises(TypeError):
+            solve(DECAY, (0.0, 1.0), Y0, **bad)
+
+
 def test_type_errors_are_also_value_errors_for_code_that_catches_either():
     with pytest.raises(ValueError):
         solve(DECAY, (0.0, 1.0), Y0, rtol=True)
