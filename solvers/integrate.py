@@ -60,6 +60,12 @@ _SI_NEV, _SI_NDENSE = 7, 8
 _SF_SIZE, _SI_SIZE = 4, 10
 _MAP_K, _MAP_DONE, _MAP_NOUT = 1, 2, 3
 
+# The native float64 dtype: `a.dtype is _F64` is the cheap exact-type test of the fast paths
+# (`a.dtype == np.float64` converts its right side each time).
+_F64 = np.dtype(np.float64)
+# Outputs up to this many values are allocated without asking how much memory is free.
+_SMALL_OUTPUT = 1 << 20
+
 # Read once: NEURODYN_DEBUG=1 is meant for a whole run (set it before starting Python).
 _ENV_DEBUG = os.environ.get("NEURODYN_DEBUG", "") not in ("", "0")
 _DEBUG_HINT = ("a kernel that reads or writes outside its arrays corrupts memory silently; "
@@ -98,7 +104,7 @@ def _method(method):
 
 def _state_vector(y0, n, system, what="y0"):
     # A copy in every case: the compiled loops advance this vector in place.
-    if type(y0) is np.ndarray and y0.dtype == np.float64 and y0.ndim == 1:
+    if type(y0) is np.ndarray and y0.dtype is _F64 and y0.ndim == 1:
         y = y0.copy()  # the common case, without the generic checks (~1 us a solve)
     else:
         y = np.array(real_array(what, y0, ndim=1, finite=False, per=f"one value per state "
@@ -135,7 +141,7 @@ def _time_span(t_span):
 def _t_eval(t_eval, t0, t1):
     if t_eval is None:
         return None
-    if type(t_eval) is np.ndarray and t_eval.dtype == np.float64 and t_eval.ndim == 1:
+    if type(t_eval) is np.ndarray and t_eval.dtype is _F64 and t_eval.ndim == 1:
         te = t_eval  # the common case, without the generic checks
     else:
         te = real_array("t_eval", t_eval, ndim=1, finite=False)
@@ -479,21 +485,27 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
     >>> round(float(sol.t_events[0][0]), 9), round(float(sol.sol(0.1)[0]), 9)
     (0.34657359, 0.818730753)
     """
-    _check_system(system)
+    try:
+        n, rhs = int(system.n_states), system.rhs
+        p = system.params if params is None else None
+    except AttributeError:
+        _check_system(system)  # says what the object lacks
+        raise
     method = _method(method)
-    n = int(system.n_states)
     t0, t1 = _time_span(t_span)
     y = _state_vector(y0, n, system)
     _domain_check(system, y)
     rtol, atol_v, te, max_step, max_steps, first_step, dt, debug = _step_options(
         method, n, t0, t1, rtol, atol, t_eval, max_step, max_steps, first_step, dt, debug)
-    p = _params(system, params)
+    if p is None:
+        p = _params(system, params)
     ev = _NO_EVENTS.get(n) if events is None else None
     if ev is None:
         ev = _Events(system, events, t0, y, p, debug)
         if events is None:
             _NO_EVENTS[n] = ev
-    dense_output = _flag("dense_output", dense_output)
+    if dense_output is not False:
+        dense_output = _flag("dense_output", dense_output)
     jac = getattr(system, "jac", None)
     if t1 == t0:
         return _empty_span(method, t0, y, te, ev, dense_output)
@@ -502,12 +514,12 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
         if max_step < math.ulp(scale):  # np.spacing(scale), without a ufunc call (1 us)
             return _finish(_no_step_advances(method, t0, t1, y, te, max_step, scale))
     if method in STIFF:
-        mod = loops_for("ode", system.rhs, jac, boundscheck=debug)
+        mod = loops_for("ode", rhs, jac, boundscheck=debug)
         return _finish(_solve_scipy(system, mod, method, t0, t1, y, te, rtol, atol_v,
                                     first_step, max_step, max_steps or DEFAULT_MAX_STEPS, p,
                                     debug, ev, dense_output))
     tab = tableaus.get(method)
-    mod = loops_for("ode", system.rhs, jac, tab, boundscheck=debug, events=ev.kernels,
+    mod = loops_for("ode", rhs, jac, tab, boundscheck=debug, events=ev.kernels,
                     full=dense_output)
     if method in tableaus.FIXED:
         return _finish(_solve_fixed(system, mod, tab, method, t0, t1, y, te, dt, max_steps, p,
@@ -756,7 +768,8 @@ def _no_step_advances(method, t0, t1, y, te, max_step, scale):
 
 def _output_buffers(te, rows, n, what):
     if te is not None:
-        check_allocation("the output at t_eval", (te.size, n))
+        if te.size * n > _SMALL_OUTPUT:
+            check_allocation("the output at t_eval", (te.size, n))
         return te.copy(), np.empty((te.size, n))
     check_allocation(what, (rows, n + 1),
                      hint="pass t_eval (output only where you need it) or a larger step")
@@ -803,19 +816,20 @@ def _solve_adaptive(system, mod, tab, method, t0, t1, y, te, rtol, atol, first_s
                              _twin(mod, "rk_adaptive", debug), (sf, si, y, ev.evf, ev.evi))
     except NumbaError as e:
         raise _compile_error(system, e) from None
-    t, h, n_out = float(sf[_SF_T]), float(sf[_SF_H]), int(si[_SI_NOUT])
+    sfl, sil = sf.tolist(), si.tolist()  # Python numbers at once (one call, not eight)
+    t, h, n_out = sfl[_SF_T], sfl[_SF_H], sil[_SI_NOUT]
     if status == _EVENT_STOP:
         status = TERMINATED
     if status == KERNEL_ERROR:
         msg = _message(status, t, detail=_kernel_error_detail(system, err, t, debug))
     else:
         msg = _message(status, t, h=h, max_steps=max_steps)
-    nacc, nrej = int(si[_SI_NACC]), int(si[_SI_NREJ])
-    t_ev, y_ev = ev.results(int(si[_SI_NEV]))
+    nacc, nrej = sil[_SI_NACC], sil[_SI_NREJ]
+    t_ev, y_ev = ev.results(sil[_SI_NEV])
     return Solution(bufs[0][:n_out], bufs[1][:n_out], status, msg, t_final=t, y_final=y,
-                    nfev=int(si[_SI_NFEV]), nsteps=nacc + nrej, naccepted=nacc, nrejected=nrej,
+                    nfev=sil[_SI_NFEV], nsteps=nacc + nrej, naccepted=nacc, nrejected=nrej,
                     method=method, exception=err, t_events=t_ev, y_events=y_ev,
-                    sol=dense.result(int(si[_SI_NDENSE])))
+                    sol=dense.result(sil[_SI_NDENSE]))
 
 
 def _fixed_steps(t0, t1, dt, max_steps):
