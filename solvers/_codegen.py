@@ -5,8 +5,8 @@ its kernel as a *global*; a kernel passed as an argument or captured in a closur
 in every new process (measured, see DESIGN.md). So for each kernel we write a copy of a loop
 template (``_ode_loops.py`` or ``_map_loops.py``) into the code cache, import it with the kernel
 injected as a global and the method's tableau as constants, and let Numba cache its functions
-beside it. The file name carries a hash of the template, the kernel's own source with the
-helpers it calls and the global constants it reads (not its whole file: an unrelated edit of a
+beside it. The file name carries a hash of the template, the kernel's own code (bytecode and
+constants) with the helpers it calls and the global constants it reads (not its whole file: an unrelated edit of a
 user's script recompiles nothing), the tableau and the Numba/Python versions, so an edited
 kernel gets a new module instead of stale machine code.
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import inspect
 import os
 import sys
 import tempfile
@@ -121,14 +120,37 @@ def _is_library(obj):
     return (getattr(obj, "__module__", None) or "").split(".")[0] in _LIBRARY_ROOTS
 
 
+def _const_text(c):
+    if isinstance(c, types.CodeType):
+        return "<code " + _code_text(c) + ">"
+    if isinstance(c, frozenset):  # its repr's order follows string hashing, random per process
+        return "frozenset(" + ", ".join(sorted(_const_text(x) for x in c)) + ")"
+    if isinstance(c, tuple):
+        return "(" + ", ".join(_const_text(x) for x in c) + ")"
+    return repr(c)
+
+
+def _code_text(code):
+    """What a function's code object does, as text: its bytecode, constants, names and flags,
+    but not its line numbers or its file, so that an edit elsewhere in the file leaves it the
+    same. Cheaper than its source (reading and tokenizing the file cost ~15 ms of a warm
+    process's first solve) and blind to comments."""
+    return "|".join((code.co_code.hex(), ";".join(_const_text(c) for c in code.co_consts),
+                     ",".join(code.co_names), ",".join(code.co_varnames),
+                     ",".join(code.co_freevars), ",".join(code.co_cellvars),
+                     str(code.co_flags), str(code.co_argcount),
+                     str(code.co_posonlyargcount), str(code.co_kwonlyargcount)))
+
+
 def _cacheable(fn):
     """Text that identifies a kernel's code for the on-disk cache, or None if it can't be cached.
 
-    The kernel's own source, the source of every function it really calls (followed through
-    the globals its code reads, also as attributes of modules it reads, transitively), and the
-    values of the global constants it reads — not the whole file: editing an unrelated line of
-    a user's script must not recompile the kernel (6 s per edit, measured), while an edited
-    helper or constant must never bring back stale machine code.
+    The kernel's own code (bytecode and constants, see :func:`_code_text`), the code of every
+    function it really calls (followed through the globals its code reads, also as attributes
+    of modules it reads, transitively), and the values of the global constants it reads — not
+    the whole file: editing an unrelated line of a user's script must not recompile the kernel
+    (6 s per edit, measured), while an edited helper or constant must never bring back stale
+    machine code.
     """
     if fn is None:
         return ""
@@ -145,11 +167,11 @@ def _cacheable(fn):
             return None  # Numba freezes closure values into the machine code: not cacheable
         if not os.path.isfile(f.__code__.co_filename):
             return None  # typed at a prompt or in a doctest: Numba has nowhere to cache it
-        try:
-            src = inspect.getsource(f)
-        except (OSError, TypeError):
-            return None
-        parts.append(f"def {f.__module__}.{f.__qualname__}\n{src}")
+        defaults = _value_identity(f.__defaults__)
+        if defaults is None:
+            return None  # default values Numba would freeze but we cannot identify
+        parts.append(f"def {f.__module__}.{f.__qualname__}\n{_code_text(f.__code__)}"
+                     f"\ndefaults {defaults}")
         names = _global_names(f.__code__)
         glb = f.__globals__
         for name in sorted(names):
