@@ -142,6 +142,11 @@ def test_editing_an_unrelated_line_loads_the_cache_and_editing_the_kernel_recomp
     script.write_text(script.read_text().replace("line A", "line A, edited") + "\n# more\n")
     y_edited, hits, misses = _run(script, cache)
     assert (hits, misses) == (1, 0) and y_edited == y
+    # a comment inside the kernel (its lines move too): the same code, loaded from the cache
+    script.write_text(script.read_text().replace(
+        "    dydt[0] = -RATE", "    # the decay, written as a rate\n\n    dydt[0] = -RATE"))
+    y_commented, hits, misses = _run(script, cache)
+    assert (hits, misses) == (1, 0) and y_commented == y
 
     # a helper the kernel calls, then a constant it reads: compiled anew, and the new code runs
     write(helper="2.0 * x")
