@@ -169,11 +169,33 @@ class _Compiler:
     anyway: its compiler holds a global lock)."""
 
     def __init__(self):
+        self._reset()
+
+    def _reset(self):
         self._cv = threading.Condition()
         self._queue = collections.deque()
         self._jobs = {}
         self._thread = None
         self._current = None
+        self._paused = False
+
+    # A fork while the thread compiles would leave the child with Numba's compiler lock held
+    # by a thread that does not exist there (its first compilation would hang): the parent
+    # lets the compilation under way finish and starts no other until the fork is done; the
+    # child starts with no thread and no jobs (it compiles what it needs itself).
+    def before_fork(self):
+        with self._cv:
+            self._paused = True
+            while self._current is not None:
+                self._cv.wait()
+
+    def after_fork_in_parent(self):
+        with self._cv:
+            self._paused = False
+            self._cv.notify_all()
+
+    def after_fork_in_child(self):
+        self._reset()
 
     def submit(self, dispatcher, args):
         sig = tuple(dispatcher.typeof_pyval(a) for a in args)
@@ -201,7 +223,7 @@ class _Compiler:
     def _run(self):
         while True:
             with self._cv:
-                while not self._queue:
+                while not self._queue or self._paused:
                     self._cv.wait()
                 job = self._queue.popleft()
                 job.started = True
@@ -213,6 +235,7 @@ class _Compiler:
             finally:
                 with self._cv:
                     self._current = None
+                    self._cv.notify_all()
                 job.done.set()
 
     def pending(self, dispatcher=None):
@@ -226,6 +249,10 @@ class _Compiler:
 
 
 _compiler = _Compiler()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_compiler.before_fork,
+                        after_in_parent=_compiler.after_fork_in_parent,
+                        after_in_child=_compiler.after_fork_in_child)
 
 
 def submit(dispatcher, args):

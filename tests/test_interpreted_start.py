@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import solvers
-from benchmarks.kernels import lorenz
+from benchmarks.kernels import lorenz, vdp_rhs
 from solvers import MapSystem, ODESystem, _tiers, iterate, solve
 
 LORENZ = ODESystem(lorenz, 3, (10.0, 28.0, 8.0 / 3.0))
@@ -208,3 +208,43 @@ def test_background_compilation_can_be_switched_off(tmp_path):
     off = _cold_run(tmp_path, NEURODYN_BACKGROUND_COMPILE="0")
     assert off["stats"] == {"runs": 0, "chunks": 0, "switches": 0, "redone": 0}
     assert off["same"] and off["signatures"] == 1
+
+
+_FORK = textwrap.dedent("""
+    import multiprocessing, sys
+    import numpy as np
+    import solvers
+    from solvers import _tiers
+    sys.path.insert(0, {root!r})
+    from benchmarks.kernels import lorenz, vdp_rhs
+
+    def child(q):
+        # a kernel of its own, compiled in the child: Numba's compiler lock must be free here
+        sol = solvers.solve(solvers.ODESystem(vdp_rhs, 2, (1.0,)), (0.0, 1.0), [2.0, 0.0])
+        q.put((bool(sol.success), float(sol.y[-1, 0])))
+
+    first = solvers.solve(solvers.ODESystem(lorenz, 3, (10.0, 28.0, 8.0 / 3.0)), (0.0, 1.0),
+                          [1.0, 1.0, 1.0])
+    assert _tiers.stats["runs"] == 1  # started interpreted: the loop compiles in the background
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=child, args=(q,), daemon=True)  # a hung child must not hang us
+    p.start()                          # while the compiler thread is (or was just) busy
+    ok, y = q.get(timeout=300)
+    p.join(60)
+    print(ok, repr(y), p.exitcode)
+""")
+
+
+def test_a_fork_while_compiling_in_the_background_leaves_a_child_that_can_compile(tmp_path):
+    from benchmarks.common import ROOT
+    script = tmp_path / "fork.py"
+    script.write_text(_FORK.format(root=str(ROOT)))
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
+               NEURODYN_CACHE_DIR=str(tmp_path / "nd"))
+    out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    ok, y, code = out.stdout.split()
+    ref = solve(ODESystem(vdp_rhs, 2, (1.0,)), (0.0, 1.0), [2.0, 0.0])
+    assert ok == "True" and code == "0" and float(y) == ref.y[-1, 0]
