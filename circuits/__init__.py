@@ -13,6 +13,11 @@
 * ``HopfieldTank``: the analog Hopfield–Tank circuit (a ``neurodyn.ContinuousHopfield``) with
   the 1985 travelling-salesman construction.
 
+Units are SI. Every parameter and argument with a physical unit (resistances, conductances,
+voltages, currents, times, frequencies...) takes a plain number in SI or a brian2 quantity,
+whose dimension is checked (``HPMemristor(R_on=1*mV)`` is an error naming ``R_on``) before
+it is converted; brian2 is never imported for it.
+
 Every circuit with state is a ``solvers.ODESystem``, so ``solvers.solve`` integrates it and
 ``neurodyn.analysis`` (fixed points, stability, continuation, Lyapunov spectra) applies unchanged.
 

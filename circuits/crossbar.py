@@ -53,6 +53,12 @@ the same with and without wires. With wires, read noise perturbs ``G_eff`` as ab
 approximation that neglects how one device's fluctuation redistributes the grid's currents;
 exact as ``r_wire -> 0``).
 
+Units. Conductances (``g_plus``, ``g_minus``, ``scale``, ``g_min``, ``g_max``) in siemens,
+``r_wire`` in ohms, input voltages in volts, currents in amperes; weights, ``w_max`` and the
+non-ideality strengths are plain numbers. The arguments with a unit also take brian2
+quantities (``g_max=100*usiemens``, ``r_wire=2*ohm``, inputs in ``mV``), converted to SI after
+a check of their dimension.
+
 Randomness. ``seed`` (an int, a ``numpy.random.SeedSequence`` or None) is split with
 ``SeedSequence.spawn`` into four independent streams: variation, faults, read noise and
 (reserved) anything added later; so changing one non-ideality's strength leaves the others'
@@ -67,6 +73,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from neurodyn._model import physical
 from neurodyn.hopfield import Hopfield, RecallResult, TIE_RTOL, _bipolar
 from solvers._checks import InvalidTypeError, count, real_array, real_number, seed_value
 
@@ -84,15 +91,15 @@ def _fraction(value, name, upper=1.0):
     return x
 
 
-def _nonneg(value, name):
-    x = real_number(name, value)
+def _nonneg(value, name, kind="dimensionless"):
+    x = real_number(name, physical(name, value, kind))
     if not x >= 0.0:
         raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
     return x
 
 
-def _matrix(W, name="W"):
-    a = np.array(real_array(name, W, finite=False), dtype=np.float64)
+def _matrix(W, name="W", kind="dimensionless"):
+    a = np.array(real_array(name, physical(name, W, kind), finite=False), dtype=np.float64)
     if a.ndim != 2 or a.size == 0:
         raise ValueError(f"{name} must be a non-empty 2-D array (n_out, n_in), got shape "
                          f"{a.shape}")
@@ -143,11 +150,11 @@ def grid_matrix(G, r_wire):
     >>> x, S @ x                                    # 1 V across each of the three resistors
     (array([2., 1.]), array([1.]))
     """
-    G = _matrix(G, "G")
+    G = _matrix(G, "G", "conductance")
     if (G < 0).any():
         i, j = (int(x) for x in np.argwhere(G < 0)[0])
         raise ValueError(f"G[{i}, {j}] = {float(G[i, j])!r}: conductances must be >= 0")
-    r = real_number("r_wire", r_wire)
+    r = real_number("r_wire", physical("r_wire", r_wire, "resistance"))
     if not r > 0.0:
         raise ValueError(f"r_wire must be positive and finite for nodal analysis, got {r_wire!r}")
     gw = 1.0 / r
@@ -231,8 +238,8 @@ class Crossbar:
     """
 
     def __init__(self, g_plus, g_minus, scale, *, r_wire=0.0, read_noise=0.0, seed=None):
-        gp = _matrix(g_plus, "g_plus")
-        gm = _matrix(g_minus, "g_minus")
+        gp = _matrix(g_plus, "g_plus", "conductance")
+        gm = _matrix(g_minus, "g_minus", "conductance")
         if gp.shape != gm.shape:
             raise ValueError(f"g_plus has shape {gp.shape} but g_minus {gm.shape}; they must "
                              "match (n_out, n_in)")
@@ -241,13 +248,13 @@ class Crossbar:
                 i, j = (int(x) for x in np.argwhere(g < 0)[0])
                 raise ValueError(f"{name}[{i}, {j}] = {float(g[i, j])!r}: conductances must "
                                  "be >= 0")
-        scale = real_number("scale", scale)
+        scale = real_number("scale", physical("scale", scale, "conductance"))
         if not scale > 0:
             raise ValueError(f"scale must be positive and finite, got {scale!r}")
         self.g_plus = _frozen(gp)
         self.g_minus = _frozen(gm)
         self.scale = scale
-        self.r_wire = _nonneg(r_wire, "r_wire")
+        self.r_wire = _nonneg(r_wire, "r_wire", "resistance")
         self.read_noise = _nonneg(read_noise, "read_noise")
         self.seed = _seed_sequence(seed)
         self._read_rng = np.random.default_rng(_streams(self.seed)[2])
@@ -307,7 +314,8 @@ class Crossbar:
                [ 1. ,  1. ]])
         """
         W = _matrix(W)
-        g_min, g_max = _nonneg(g_min, "g_min"), _nonneg(g_max, "g_max")
+        g_min = _nonneg(g_min, "g_min", "conductance")
+        g_max = _nonneg(g_max, "g_max", "conductance")
         if not g_max > g_min:
             raise ValueError(f"g_max must exceed g_min, got g_min={g_min!r}, g_max={g_max!r}")
         big = float(np.abs(W).max())
@@ -427,7 +435,7 @@ class Crossbar:
                      for lu, B, _ in self._grids())
 
     def _inputs(self, v):
-        a = real_array("input", v, finite=False)
+        a = real_array("input", physical("input", v, "voltage"), finite=False)
         if a.ndim not in (1, 2) or a.shape[-1] != self.n_in:
             raise ValueError(f"input must have shape ({self.n_in},) or (K, {self.n_in}) "
                              f"(one voltage per input line), got {a.shape}")

@@ -3,6 +3,9 @@
 Every device has one normalised state ``x`` in ``[0, 1]``, with ``x = 1`` the low-resistance
 (ON, ``R_on``) end and ``x = 0`` the high-resistance (OFF, ``R_off``) end, and is driven by a
 voltage ``v(t)`` from :mod:`circuits.sources`. Units are SI: ohms, metres, seconds, volts.
+Every parameter and argument with a unit also takes a brian2 quantity (``R_on=100*ohm``,
+``D=10*nmetre``), checked for its dimension and converted to SI: the same run as with the
+plain SI numbers.
 
 HP linear ion drift (Strukov et al. 2008), ``x = w / D``::
 
@@ -57,7 +60,7 @@ import math
 
 import numpy as np
 
-from neurodyn._model import FrozenModel
+from neurodyn._model import FrozenModel, physical
 from solvers import ODESystem
 from solvers._checks import real_array
 
@@ -84,8 +87,8 @@ def _window(window, p, j, owner):
 
 
 def _resistances(R_on, R_off, owner):
-    R_on = _positive(R_on, f"{owner} R_on")
-    R_off = _positive(R_off, f"{owner} R_off")
+    R_on = _positive(R_on, f"{owner} R_on", "resistance")
+    R_off = _positive(R_off, f"{owner} R_off", "resistance")
     if not R_off > R_on:
         raise ValueError(f"{owner}: R_off must exceed R_on, got R_on = {R_on!r}, "
                          f"R_off = {R_off!r}")
@@ -178,7 +181,7 @@ class _Device(FrozenModel):
         >>> VTEAM().current([0.0, 1.0], 0.1)
         array([0.0001, 0.002 ])
         """
-        return _out(_states(v, "v") / self.memristance(x))
+        return _out(_states(physical("v", v, "voltage"), "v") / self.memristance(x))
 
     def _memristance(self, x):  # pragma: no cover - per device
         raise NotImplementedError
@@ -190,7 +193,7 @@ class _Device(FrozenModel):
     def _current(self, x, v):
         """``v / R(x)`` without the range check: for states a solver computed, which may sit a
         rounding error beyond an end of [0, 1] where a window-free run stopped."""
-        return _out(_states(v, "v") / self._memristance(_states(x)))
+        return _out(_states(physical("v", v, "voltage"), "v") / self._memristance(_states(x)))
 
     def replace(self, **changes):
         """A copy with some constructor arguments changed (validated again; no recompilation).
@@ -228,6 +231,8 @@ class HPMemristor(_Device):
     j : float
         Prodromakis' scale of the window (positive); unused otherwise.
 
+    Notes
+    -----
     Without a window the model is defined for ``x`` in ``[0, 1]`` only: its kernel returns NaN
     outside, so an integration stops where ``x`` reaches the edge (see
     :func:`circuits.drive.drive`, which reports it). With a window, ``f`` vanishes at the edge
@@ -245,6 +250,16 @@ class HPMemristor(_Device):
     >>> sol = solvers.solve(hp.system(Sine(1.0, 1.0)), (0.0, 0.5), [0.1], rtol=1e-9)
     >>> 0.1 < float(sol.y[-1, 0]) < 1.0     # a positive half-wave drives x up
     True
+
+    brian2 quantities are converted to SI after a check of their dimension:
+
+    >>> from brian2 import kohm, mV, nmetre, ohm
+    >>> HPMemristor(R_on=100 * ohm, R_off=16 * kohm, D=10 * nmetre).R_off
+    16000.0
+    >>> HPMemristor(R_on=1 * mV)
+    Traceback (most recent call last):
+    ...
+    solvers._checks.InvalidTypeError: HPMemristor R_on must be a resistance (ohm), got 1. mV
     """
 
     _ctor_args = ("R_on", "R_off", "D", "mu_v", "window", "p", "j")
@@ -254,8 +269,8 @@ class HPMemristor(_Device):
     def __init__(self, R_on=100.0, R_off=16e3, D=10e-9, mu_v=1e-14, window=None, p=1, j=1.0):
         owner = "HPMemristor"
         self.R_on, self.R_off = _resistances(R_on, R_off, owner)
-        self.D = _positive(D, f"{owner} D")
-        self.mu_v = _positive(mu_v, f"{owner} mu_v")
+        self.D = _positive(D, f"{owner} D", "length")
+        self.mu_v = _positive(mu_v, f"{owner} mu_v", "mobility")
         self._code, p_val, j_val = _window(window, p, j, owner)
         self.window = window
         self.p = int(p_val) if window in _INTEGER_P else p_val
@@ -318,6 +333,8 @@ class VTEAM(_Device):
     resistance : "linear" or "exponential"
         ``R(x) = R_on x + R_off (1 - x)`` or ``R_on exp(ln(R_off / R_on) (1 - x))``.
 
+    Notes
+    -----
     The default parameters are those MemTorch ships for its VTEAM model (Lammie et al.,
     Neurocomputing 485, 124-133, 2022), taken from Kvatinsky et al.; we did not check them
     against the paper's own table.
@@ -346,22 +363,22 @@ class VTEAM(_Device):
                  resistance="linear"):
         owner = "VTEAM"
         self.R_on, self.R_off = _resistances(R_on, R_off, owner)
-        self.w_on = _real(w_on, f"{owner} w_on")
-        self.w_off = _real(w_off, f"{owner} w_off")
+        self.w_on = _real(w_on, f"{owner} w_on", "length")
+        self.w_off = _real(w_off, f"{owner} w_off", "length")
         if not self.w_off > self.w_on:
             raise ValueError(f"{owner}: w_off must exceed w_on, got w_on = {self.w_on!r}, "
                              f"w_off = {self.w_off!r}")
-        self.k_on = _real(k_on, f"{owner} k_on")
+        self.k_on = _real(k_on, f"{owner} k_on", "velocity")
         if not self.k_on < 0.0:
             raise ValueError(f"{owner} k_on must be negative (it moves w towards w_on), "
                              f"got {k_on!r}")
-        self.k_off = _positive(k_off, f"{owner} k_off")
+        self.k_off = _positive(k_off, f"{owner} k_off", "velocity")
         self.alpha_on = _positive(alpha_on, f"{owner} alpha_on")
         self.alpha_off = _positive(alpha_off, f"{owner} alpha_off")
-        self.v_on = _real(v_on, f"{owner} v_on")
+        self.v_on = _real(v_on, f"{owner} v_on", "voltage")
         if not self.v_on < 0.0:
             raise ValueError(f"{owner} v_on must be negative, got {v_on!r}")
-        self.v_off = _positive(v_off, f"{owner} v_off")
+        self.v_off = _positive(v_off, f"{owner} v_off", "voltage")
         self._code, p_val, j_val = _window(window, p, j, owner)
         self.window = window
         self.p = int(p_val) if window in _INTEGER_P else p_val
@@ -383,7 +400,7 @@ class VTEAM(_Device):
         >>> VTEAM().rate([-0.1, 0.0, 0.01])
         array([0., 0., 0.])
         """
-        v = _states(v, "v")
+        v = _states(physical("v", v, "voltage"), "v")
         c_on, c_off = self._params()[:2]
         with np.errstate(invalid="ignore"):
             g = np.where(v > self.v_off, -c_off * np.abs(v / self.v_off - 1.0) ** self.alpha_off,

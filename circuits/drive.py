@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 import solvers
-from solvers._checks import real_array
+from neurodyn._model import clip, num, physical
+from solvers._checks import real_array, real_number
 from solvers.solution import NON_FINITE
 
 from .sources import Pulses, as_source
@@ -55,6 +56,11 @@ class DriveResult:
     >>> a_pos, a_neg = r.lobe_areas()          # watts: the loop's two lobes, equal for a sine
     >>> round(a_pos * 1e6, 3), round(abs(a_pos - a_neg) / a_pos, 6)
     (8.928, 0.0)
+    >>> r                                      # a summary, not the 2001 samples
+    DriveResult: HPMemristor under Sine(amplitude=1.0, frequency=1.0, phase=0.0, offset=0.0)
+      2001 samples, t = 0 .. 1 s; success (status 0)
+      x 0.1 -> 0.1 (range 0.1 .. 0.3575), |i| up to 8.089e-05 A
+      message: The solver successfully reached the end of the integration interval.
     """
 
     __slots__ = ("t", "v", "i", "x", "status", "message", "solution", "device", "source")
@@ -90,7 +96,7 @@ class DriveResult:
             period = getattr(self.source, "period", None)
             if period is None:
                 raise ValueError(f"{self.source!r} has no period: pass lobe_areas(period=...)")
-        period = float(period)
+        period = real_number("period", physical("period", period, "time"))
         if not period > 0.0:
             raise ValueError(f"period must be positive, got {period!r}")
         t = self.t
@@ -137,8 +143,17 @@ class DriveResult:
         return ax
 
     def __repr__(self):
-        return (f"DriveResult({type(self.device).__name__}, success={self.success}, "
-                f"status={self.status}, len(t)={len(self.t)})\n  message: {self.message}")
+        k = len(self.t)
+        lines = [f"DriveResult: {type(self.device).__name__} under {clip(repr(self.source), 90)}",
+                 f"  {k} samples" + (f", t = {num(self.t[0])} .. {num(self.t[-1])} s" if k
+                                     else "") +
+                 f"; {'success' if self.success else 'stopped early'} (status {self.status})"]
+        if k:
+            lines.append(f"  x {num(self.x[0])} -> {num(self.x[-1])} (range "
+                         f"{num(np.min(self.x))} .. {num(np.max(self.x))}), |i| up to "
+                         f"{num(np.max(np.abs(self.i)))} A")
+        lines.append(f"  message: {clip(self.message, 140)}")
+        return "\n".join(lines)
 
 
 def _x0(x0):
@@ -161,7 +176,8 @@ def drive(device, source, t_span, x0, *, t_eval=None, method="dopri5", rtol=1e-8
     source : circuits source or number
         Constant, Sine, Triangle, Pulses or Sampled (a number is a constant voltage).
     t_span : (t0, t1)
-        Seconds.
+        Seconds (plain numbers, or brian2 times: every time argument is converted to seconds
+        after a check of its dimension).
     x0 : float
         Initial state in ``[0, 1]``.
     t_eval : array_like, optional
@@ -202,8 +218,12 @@ def drive(device, source, t_span, x0, *, t_eval=None, method="dopri5", rtol=1e-8
     src = as_source(source, "drive() source")
     check = getattr(device, "check_initial_state", None)
     x0 = check(x0) if check is not None else _x0(x0)
+    t_span = physical("t_span", t_span, "time")
+    t_eval = physical("t_eval", t_eval, "time")
     if max_step is None:
         max_step = 0.5 * src.width if isinstance(src, Pulses) else np.inf
+    else:
+        max_step = physical("max_step", max_step, "time")
     system = device.system(src)
     sol = solvers.solve(system, t_span, [x0], method=method, t_eval=t_eval, rtol=rtol,
                         atol=atol, max_step=max_step, max_steps=max_steps)

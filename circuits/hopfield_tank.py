@@ -51,7 +51,7 @@ import math
 
 import numpy as np
 
-from neurodyn._model import FrozenModel, check_node_names, node_values
+from neurodyn._model import FrozenModel, check_node_names, node_values, physical
 from solvers._checks import check_allocation, count, real_array, real_number, rng_from_seed
 from neurodyn.continuous_hopfield import ContinuousHopfield
 from neurodyn.ctrnn import _vector
@@ -272,6 +272,13 @@ class HopfieldTank(ContinuousHopfield):
         Amplifier gain scale, positive: ``V = (1 + tanh(u/u0)) / 2``.
     allow_asymmetric, nodes : as for ContinuousHopfield.
 
+    Units are SI when the circuit is physical (siemens, farads, ohms, amperes, volts; time in
+    seconds): ``T``, ``C``, ``R``, ``I`` and ``u0`` also take brian2 quantities, converted to
+    SI after a check of their dimension (a wrong one is an error naming the argument). Plain
+    numbers are taken as they are, so the dimensionless networks of the literature (the TSP
+    network's ``tau = 1``) need no units. States, times and the solver's options stay plain
+    numbers (volts and seconds here).
+
     Example
     -------
     Two mutually inhibiting amplifiers, biased on: one wins, and the energy never rises.
@@ -286,11 +293,24 @@ class HopfieldTank(ContinuousHopfield):
     array([1., 0.])
     >>> bool(np.all(np.diff(net.energy(sol.y)) <= 1e-12))
     True
+
+    The parameters of a physical circuit may be brian2 quantities (converted to SI):
+
+    >>> from brian2 import kohm, mV, nF, uS
+    >>> tank = HopfieldTank([[0.0, -2.0], [-2.0, 0.0]] * uS, C=10 * nF, R=100 * kohm, u0=100 * mV)
+    >>> tank.u0, tank.R
+    (array([0.1, 0.1]), array([100000., 100000.]))
     """
 
     _ctor_args = _CTOR_ARGS
 
     def __init__(self, T, C=1.0, R=1.0, I=0.0, u0=1.0, allow_asymmetric=False, nodes=None):
+        # Quantities become SI numbers here: ContinuousHopfield refuses them (it has no units).
+        T = physical("T", T, "conductance")
+        C = physical("C", C, "capacitance")
+        R = physical("R", R, "resistance")
+        I = physical("I", I, "current")  # noqa: E741 - the circuit's name for it
+        u0 = physical("u0", u0, "voltage")
         try:
             shape = np.shape(T)
         except ValueError as exc:  # ragged nested lists
@@ -332,6 +352,8 @@ class HopfieldTank(ContinuousHopfield):
         >>> HopfieldTank.from_graph(net.to_graph()).u0          # a round trip
         array([0.5, 1. ])
         """
+        C, R = physical("C", C, "capacitance"), physical("R", R, "resistance")
+        I, u0 = physical("I", I, "current"), physical("u0", u0, "voltage")  # noqa: E741
         base = ContinuousHopfield.from_graph(
             G, weight=weight, C=C, R=R, I=I, gain=1.0, activation="sigmoid",
             default_weight=default_weight, allow_asymmetric=allow_asymmetric)

@@ -93,7 +93,7 @@ import numbers
 
 import numpy as np
 
-from neurodyn._model import FrozenModel, state_batch
+from neurodyn._model import FrozenModel, physical, state_batch
 from solvers import ODESystem
 from solvers._checks import InvalidTypeError, real_array
 
@@ -108,7 +108,9 @@ _WINDOWS = {None: _k.WINDOW_NONE, "none": _k.WINDOW_NONE, "joglekar": _k.WINDOW_
 _FORMS = ("nodal", "projector")
 
 
-def _real(value, name, *, low=None, high=None, low_open=False, high_open=False):
+def _real(value, name, kind="dimensionless", *, low=None, high=None, low_open=False,
+          high_open=False):
+    value = physical(name, value, kind)  # a brian2 quantity of dimension kind, in SI
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise InvalidTypeError(f"{name} must be a real number, got {value!r} "
                                f"({type(value).__name__})")
@@ -195,6 +197,7 @@ def _edge_sources(sources, edges):
     if isinstance(sources, (Source, numbers.Real)) and not isinstance(sources, (bool, np.bool_)):
         raise TypeError("sources must be one entry per edge (a sequence or array of length "
                         f"{E}) or a dict {{edge: source}}, got a single {type(sources).__name__}")
+    sources = physical("sources", sources, "voltage")
     if isinstance(sources, np.ndarray) and sources.dtype != object:
         if sources.shape != (E,):
             raise ValueError(f"sources has shape {sources.shape}, expected ({E},) (one per edge)")
@@ -213,6 +216,7 @@ def _edge_sources(sources, edges):
 def _source(value, edge):
     if value is None:
         return None
+    value = physical(f"source of {_edge_label(edge)}", value, "voltage")
     s = as_source(value, f"source of {_edge_label(edge)}")  # names the edge of a bad value
     if isinstance(value, numbers.Real) and not isinstance(value, Source):
         if float(value) == 0.0:
@@ -350,11 +354,12 @@ class MemristiveNetwork(FrozenModel, ODESystem):
     chi : float in [0, 1)
         ``(R_off - R_on) / R_off``.
     alpha : float >= 0
-        Decay rate of the memory towards ``x = 0`` (off).
+        Decay rate of the memory towards ``x = 0`` (off), 1/s.
     beta : float > 0
-        Inverse coupling of the memory to the current (in units where currents are ``R_off i``).
+        Inverse coupling of the memory to the current (in units where currents are
+        ``R_off i``), V s: ``dx/dt`` gains ``(R_off i) / beta`` per second.
     R_off : float > 0
-        Off resistance; scales :meth:`currents` only.
+        Off resistance (ohms); scales :meth:`currents` only.
     window : None or "joglekar"
         Boundary window on the current term (see the module docstring).
     window_p : int >= 1
@@ -371,8 +376,15 @@ class MemristiveNetwork(FrozenModel, ODESystem):
     ground : list
         The grounded node of each connected component.
     n_edges, n_nodes, n_components, n_loops : int
-    rhs, jac, params, n_states, name : the :class:`solvers.ODESystem` protocol (analytic
-        Jacobian in both forms).
+    rhs, jac, params, n_states, name
+        The :class:`solvers.ODESystem` protocol (analytic Jacobian in both forms).
+
+    Notes
+    -----
+    Time is in seconds (that of the sources). ``alpha``, ``beta``, ``R_off``, the sources and
+    the times ``t`` of :meth:`currents`, :meth:`voltages`, :meth:`energy` and
+    :meth:`source_values` also take brian2 quantities (``alpha=2*Hz``, ``beta=1*volt*second``,
+    ``R_off=10*kohm``), converted to SI after a check of their dimension.
 
     Example
     -------
@@ -413,9 +425,9 @@ class MemristiveNetwork(FrozenModel, ODESystem):
                     if v not in known:
                         raise ValueError(f"{_edge_label(e)}: node {v!r} is not in nodes")
         chi = _real(chi, "chi", low=0.0, high=1.0, high_open=True)
-        alpha = _real(alpha, "alpha", low=0.0)
-        beta = _real(beta, "beta", low=0.0, low_open=True)
-        R_off = _real(R_off, "R_off", low=0.0, low_open=True)
+        alpha = _real(alpha, "alpha", "frequency", low=0.0)
+        beta = _real(beta, "beta", "flux", low=0.0, low_open=True)
+        R_off = _real(R_off, "R_off", "resistance", low=0.0, low_open=True)
         if isinstance(window, str):
             window = window.lower()
         if window not in _WINDOWS:
@@ -661,7 +673,7 @@ class MemristiveNetwork(FrozenModel, ODESystem):
         ...                   ).source_values(1.0)
         array([1., 2.])
         """
-        t = _real(t, "t")
+        t = _real(t, "t", "time")
         S = np.zeros(self.n_edges)
         for k, s in enumerate(self.sources):
             if s is not None:
@@ -725,7 +737,7 @@ class MemristiveNetwork(FrozenModel, ODESystem):
 
     def _over(self, x, t, fn):
         x = self._states(x)
-        t_arr = np.asarray(t, dtype=np.float64)
+        t_arr = real_array("t", physical("t", t, "time"), finite=False)
         if x.ndim == 1 and t_arr.ndim == 0:
             return fn(x, float(t_arr))
         flat = x.reshape(-1, self.n_edges)

@@ -9,7 +9,9 @@
 * :class:`Sampled` — a recording, held (``"zoh"``) or linearly interpolated (``"linear"``)
   between samples and held flat outside them.
 
-Units are SI (volts, seconds, hertz). Every kind encodes into the same block of kernel
+Units are SI (volts, seconds, hertz): plain numbers are read in them, and brian2 quantities
+are accepted and converted (``Sine(500*mV, 2*kHz)``) after their dimension is checked. Every
+kind encodes into the same block of kernel
 parameters (:func:`encode_sources`), so a circuit compiled once serves every waveform. Python
 callables are refused: they cannot run inside compiled code; sample them with :class:`Sampled`.
 
@@ -24,6 +26,7 @@ import numbers
 import numba
 import numpy as np
 
+from neurodyn._model import physical
 from solvers._checks import InvalidTypeError, real_array
 
 from . import _kernels_sources as _k
@@ -32,7 +35,9 @@ __all__ = ["Source", "Constant", "Sine", "Triangle", "Pulses", "Sampled", "as_so
            "encode_sources"]
 
 
-def _real(value, what):
+def _real(value, what, kind="dimensionless"):
+    """A finite float; a brian2 quantity of dimension ``kind`` is converted to SI first."""
+    value = physical(what, value, kind)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise InvalidTypeError(f"{what} must be a real number, got {value!r} "
                                f"({type(value).__name__})")
@@ -42,8 +47,8 @@ def _real(value, what):
     return value
 
 
-def _positive(value, what):
-    value = _real(value, what)
+def _positive(value, what, kind="dimensionless"):
+    value = _real(value, what, kind)
     if value <= 0.0:
         raise ValueError(f"{what} must be positive, got {value!r}")
     return value
@@ -74,7 +79,7 @@ class Source:
         >>> Sine(2.0, 0.25)([0.0, 1.0])
         array([0., 2.])
         """
-        t_arr = np.asarray(t, dtype=np.float64)
+        t_arr = real_array("t", physical("t", t, "time"), finite=False)
         enc = encode_sources([self])
         v = _evaluate(np.ascontiguousarray(t_arr.ravel()), *enc)[:, 0]
         return float(v[0]) if t_arr.ndim == 0 else v.reshape(t_arr.shape)
@@ -112,7 +117,7 @@ class Constant(Source):
     _fields = ("value",)
 
     def __init__(self, value):
-        self.value = _real(value, "Constant value")
+        self.value = _real(value, "Constant value", "voltage")
         self._locked = True
 
     def _row(self):
@@ -130,10 +135,10 @@ class Sine(Source):
     _fields = ("amplitude", "frequency", "phase", "offset")
 
     def __init__(self, amplitude, frequency, phase=0.0, offset=0.0):
-        self.amplitude = _real(amplitude, "Sine amplitude")
-        self.frequency = _positive(frequency, "Sine frequency")
+        self.amplitude = _real(amplitude, "Sine amplitude", "voltage")
+        self.frequency = _positive(frequency, "Sine frequency", "frequency")
         self.phase = _real(phase, "Sine phase")
-        self.offset = _real(offset, "Sine offset")
+        self.offset = _real(offset, "Sine offset", "voltage")
         self._locked = True
 
     @property
@@ -156,10 +161,10 @@ class Triangle(Source):
     _fields = ("amplitude", "frequency", "phase", "offset")
 
     def __init__(self, amplitude, frequency, phase=0.0, offset=0.0):
-        self.amplitude = _real(amplitude, "Triangle amplitude")
-        self.frequency = _positive(frequency, "Triangle frequency")
+        self.amplitude = _real(amplitude, "Triangle amplitude", "voltage")
+        self.frequency = _positive(frequency, "Triangle frequency", "frequency")
         self.phase = _real(phase, "Triangle phase")
-        self.offset = _real(offset, "Triangle offset")
+        self.offset = _real(offset, "Triangle offset", "voltage")
         self._locked = True
 
     @property
@@ -182,13 +187,13 @@ class Pulses(Source):
     _fields = ("amplitude", "period", "width", "delay", "offset")
 
     def __init__(self, amplitude, period, width, delay=0.0, offset=0.0):
-        self.amplitude = _real(amplitude, "Pulses amplitude")
-        self.period = _positive(period, "Pulses period")
-        self.width = _positive(width, "Pulses width")
+        self.amplitude = _real(amplitude, "Pulses amplitude", "voltage")
+        self.period = _positive(period, "Pulses period", "time")
+        self.width = _positive(width, "Pulses width", "time")
         if self.width > self.period:
             raise ValueError(f"Pulses width {self.width!r} exceeds the period {self.period!r}")
-        self.delay = _real(delay, "Pulses delay")
-        self.offset = _real(offset, "Pulses offset")
+        self.delay = _real(delay, "Pulses delay", "time")
+        self.offset = _real(offset, "Pulses offset", "voltage")
         self._locked = True
 
     def _row(self):
@@ -203,11 +208,15 @@ class Sampled(Source):
     >>> s = Sampled([0.0, 1.0, 2.0], [0.0, 2.0, 0.0], interp="linear")
     >>> s([-1.0, 0.5, 1.5, 5.0])
     array([0., 1., 1., 0.])
+    >>> s                                  # a summary, not the recording
+    Sampled(3 samples, t = 0 .. 2 s, v in [0, 2] V, interp='linear')
     """
 
     _fields = ("times", "values", "interp")
 
     def __init__(self, times, values, interp="linear"):
+        times = physical("Sampled times", times, "time")
+        values = physical("Sampled values", values, "voltage")
         ts = np.array(real_array("Sampled times", times, finite=False), copy=True)
         vs = np.array(real_array("Sampled values", values, finite=False), copy=True)
         if ts.ndim != 1:
@@ -242,15 +251,22 @@ class Sampled(Source):
     def _samples(self):
         return self.times, self.values
 
+    def __repr__(self):
+        return (f"Sampled({self.times.size} samples, t = {self.times[0]:.4g} .. "
+                f"{self.times[-1]:.4g} s, v in [{self.values.min():.4g}, "
+                f"{self.values.max():.4g}] V, interp={self.interp!r})")
+
 
 def as_source(value, what="source"):
-    """A :class:`Source` from a Source or a number (a constant voltage).
+    """A :class:`Source` from a Source or a number (a constant voltage, volts or a brian2
+    voltage).
 
     >>> as_source(0.5)
     Constant(value=0.5)
     """
     if isinstance(value, Source):
         return value
+    value = physical(what, value, "voltage")
     if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
         if not math.isfinite(float(value)):
             raise ValueError(f"{what}: a constant voltage must be finite, got {value!r}")

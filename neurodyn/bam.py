@@ -41,7 +41,7 @@ from solvers._checks import InvalidTypeError, check_allocation, real_array
 from . import _kernels_assoc as _k
 from .continuous_hopfield import (ContinuousHopfield, _activation_code, _as_bipolar,
                                   _integral_term, _output)
-from ._model import FrozenModel, edge_weight, state_batch
+from ._model import FrozenModel, edge_weight, num, state_batch
 from .ctrnn import _frozen, _vector
 
 __all__ = ["BAM", "BAMRecall", "ContinuousBAM"]
@@ -140,6 +140,14 @@ class BAMRecall:
         With ``trace=True``: ``E = -x^T W y`` before recall (the other layer at its initial
         all +1) and after every half-step, shape ``(1 + 2 R,)`` or ``(K, 1 + 2 R)`` with ``R``
         the most rounds any probe ran; a probe that stopped earlier repeats its final energy.
+
+    It prints as a summary:
+
+    >>> bam = BAM.from_pairs([[1, -1, 1, -1]], [[1, 1, -1]])
+    >>> bam.recall_info(x=[1, -1, 1, 1], trace=True)
+    BAMRecall(x: 4 units, y: 3 units; converged after 2 rounds; energy -2 -> -12)
+    >>> bam.recall_info(x=[[1, -1, 1, 1], [-1, 1, -1, 1]])
+    BAMRecall(2 probes, x: 4 units, y: 3 units; 2 converged, rounds 1 .. 2)
     """
 
     x: np.ndarray
@@ -147,6 +155,22 @@ class BAMRecall:
     converged: object
     iterations: object
     energies: object = None
+
+    def __repr__(self):
+        x, y = np.asarray(self.x), np.asarray(self.y)
+        sizes = f"x: {x.shape[-1]} units, y: {y.shape[-1]} units"
+        if x.ndim <= 1:
+            how = "converged" if self.converged else "not converged"
+            e = ""
+            if self.energies is not None and np.size(self.energies):
+                en = np.asarray(self.energies, dtype=np.float64)
+                e = f"; energy {num(en[0])} -> {num(en[-1])}"
+            r = int(self.iterations)
+            return f"BAMRecall({sizes}; {how} after {r} round{'s' if r != 1 else ''}{e})"
+        it = np.asarray(self.iterations)
+        e = "; energies recorded" if self.energies is not None else ""
+        return (f"BAMRecall({x.shape[0]} probes, {sizes}; {int(np.sum(self.converged))} "
+                f"converged, rounds {int(it.min())} .. {int(it.max())}{e})")
 
 
 class BAM(FrozenModel):
@@ -218,6 +242,8 @@ class BAM(FrozenModel):
             as a whole (an array holding only +1 reads the same either way). ``W`` is then
             integer-valued and stored exactly.
 
+        Example
+        -------
         >>> BAM.from_pairs([0, 1, 1], [1, 0]).W       # binary: read as [-1, 1, 1], [1, -1]
         array([[-1.,  1.],
                [ 1., -1.],

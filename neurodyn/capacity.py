@@ -27,6 +27,7 @@ import numpy as np
 
 from solvers._checks import InvalidTypeError, count, real_array, real_number, seed_value
 
+from ._model import num, summary
 from .hopfield import RULES, Hopfield
 
 __all__ = ["capacity_curve", "CapacityCurve"]
@@ -42,6 +43,13 @@ class CapacityCurve:
     points), ``recalled`` (fraction of probes that end exactly on their pattern),
     ``converged`` (fraction of probes whose recall reached a fixed point within
     ``max_sweeps``). The settings are kept alongside.
+
+    It prints as a summary (:meth:`table` has every number):
+
+    >>> capacity_curve(200, [0.05, 0.3], n_trials=2)   # doctest: +ELLIPSIS
+    CapacityCurve: hebbian, N = 200, noise 0, sync, 2 trial(s), seed 0; 2 loads, alpha 0.05 .. 0.3
+      overlap [1, 0...]; recalled [1, 0...]; stable [1, 0...]
+      largest load recalled by half the probes or more: alpha = 0.05
     """
 
     N: int
@@ -57,6 +65,19 @@ class CapacityCurve:
     stable: np.ndarray
     recalled: np.ndarray
     converged: np.ndarray
+
+    def __repr__(self):
+        k = int(np.size(self.alphas))
+        a = np.asarray(self.alphas, dtype=np.float64)
+        lines = [f"CapacityCurve: {self.rule}, N = {self.N}, noise {num(self.noise)}, "
+                 f"{self.mode}, {self.n_trials} trial(s), seed {self.seed}; {k} load"
+                 f"{'s' if k != 1 else ''}, alpha {num(a.min())} .. {num(a.max())}",
+                 f"  overlap {summary(self.overlap)}; recalled {summary(self.recalled)}; "
+                 f"stable {summary(self.stable)}"]
+        ok = a[np.asarray(self.recalled) >= 0.5]
+        lines.append(f"  largest load recalled by half the probes or more: alpha = {num(ok.max())}"
+                     if ok.size else "  recalled by fewer than half the probes at every load")
+        return "\n".join(lines)
 
     def table(self):
         """The curve as a plain-text table.

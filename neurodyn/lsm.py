@@ -12,7 +12,10 @@ low-pass filters the liquid's spike trains with an exponential kernel, samples t
 times, and maps those features to targets with ridge regression.
 
 Units: voltages and weights in **mV**, times and delays in **ms**, rates in **Hz**, all plain
-floats (brian2 quantities are accepted too and converted). brian2 units are used internally.
+floats. brian2 quantities are accepted too, wherever a value has one of these units: their
+dimension is checked (a time where a voltage belongs is an error naming the argument) and they
+are converted, so ``dt=0.1*ms`` is the run of ``dt=0.1``. brian2 is imported by a run, not by
+``import neurodyn.lsm``. brian2 units are used internally.
 
 Everything random is drawn here with ``numpy.random.default_rng``: the connectivity when a
 liquid is built (``seed`` of :meth:`LSM.random` / :meth:`LSM.column`), the initial voltages and
@@ -37,6 +40,18 @@ a new framework for neural computation based on perturbations", Neural Computati
 >>> run = net.run(PoissonInput(rates=40.0, n=5), duration=100.0, seed=1)
 >>> run.features([50.0, 100.0], tau=30.0).shape
 (2, 50)
+
+The same values as brian2 quantities (converted to mV, ms and Hz), and a wrong dimension:
+
+>>> from brian2 import Hz, ms, mV
+>>> PoissonInput(rates=[40.0, 20.0] * Hz).rates
+array([40., 20.])
+>>> float(net.replace(tau_m=20 * ms).tau_m[0])
+20.0
+>>> LSM.random(n_exc=4, n_inh=1, w_exc=0.5 * ms)
+Traceback (most recent call last):
+...
+solvers._checks.InvalidTypeError: w_exc must be a voltage (mV), got 0.5 ms
 """
 from __future__ import annotations
 
@@ -49,7 +64,8 @@ import numpy as np
 from solvers._checks import (InvalidTypeError, check_allocation, count, probability,
                              real_array, real_number, seed_value)
 
-from ._model import FrozenModel, check_node_names, graph_nodes, node_number
+from ._model import (FrozenModel, check_node_names, graph_nodes, node_number, num, physical,
+                     summary)
 from .esn import ridge_fit
 
 __all__ = ["LSM", "LiquidRun", "SpikeInput", "PoissonInput", "AnalogInput", "Readout",
@@ -88,18 +104,16 @@ def _frozen(a, dtype=np.float64):
     return out
 
 
+_UNIT_KIND = {"mV": "voltage", "ms": "time", "Hz": "frequency"}
+
+
 def _plain(x, unit, what):
-    """``x`` as float(s) in ``unit`` ("mV", "ms", "Hz"); brian2 quantities are converted.
+    """``x`` as float(s) in ``unit`` ("mV", "ms", "Hz"); brian2 quantities (or lists of them)
+    are converted after their dimension is checked (an error names ``what`` otherwise).
 
     Booleans, strings and complex values are refused (``InvalidTypeError``), never coerced.
     """
-    if type(x).__module__.startswith("brian2"):
-        import brian2 as b2
-
-        try:
-            return np.asarray(x / getattr(b2, unit), dtype=np.float64)
-        except Exception as exc:  # DimensionMismatchError and friends
-            raise ValueError(f"{what} must be in units of {unit}: {exc}") from None
+    x = physical(what, x, _UNIT_KIND[unit], unit=unit)
     if isinstance(x, (str, bytes, bool, np.bool_)) or (
             np.isscalar(x) and not isinstance(x, numbers.Real)):
         raise InvalidTypeError(f"{what} must be a number (in {unit}), got {x!r} "
@@ -198,9 +212,13 @@ class SpikeInput(_SpikeSource):
     n : int, optional
         Number of channels (default ``max(indices) + 1``).
 
+    Notes
+    -----
     On the simulation grid a spike at ``t`` falls in step ``round(t / dt)``; one channel may
     fire at most once per step (:meth:`LSM.run` says where it does not).
 
+    Example
+    -------
     >>> inp = SpikeInput([5.0, 1.0], [1, 0], n=3)
     >>> inp.sample(10.0)
     (array([0, 1]), array([1., 5.]))
@@ -386,8 +404,8 @@ class AnalogInput(_SpikeSource):
         array([[50.        , 30.32653299],
                [30.32653299, 50.        ]])
         """
-        j = np.clip((np.asarray(times, float) / self.dt_signal).astype(np.int64), 0,
-                    self.signal.shape[0] - 1)
+        times = real_array("times", physical("times", times, "time", "ms"), finite=False)
+        j = np.clip((times / self.dt_signal).astype(np.int64), 0, self.signal.shape[0] - 1)
         x = self.signal[j]                                    # (k, m)
         z = (x[:, :, None] - self.centres[None, None, :]) / self.width
         return (self.r_max * np.exp(-0.5 * z * z)).reshape(len(j), self.n)
@@ -441,9 +459,9 @@ def filtered_spikes(indices, times, n, sample_times, tau=30.0):
            [0.5032, 0.2231]])
     """
     idx = np.asarray(indices, dtype=np.int64).ravel()
-    t = real_array("times", times, finite=False).ravel()
-    ts = real_array("sample_times", sample_times).ravel()
-    tau = real_number("tau", tau, positive=True)
+    t = real_array("times", physical("times", times, "time", "ms"), finite=False).ravel()
+    ts = real_array("sample_times", physical("sample_times", sample_times, "time", "ms")).ravel()
+    tau = real_number("tau", physical("tau", tau, "time", "ms"), positive=True)
     if idx.shape != t.shape:
         raise ValueError(f"{idx.size} indices but {t.size} times")
     if idx.size and (idx.min() < 0 or idx.max() >= n):
@@ -485,6 +503,9 @@ class LiquidRun:
     >>> r = LiquidRun(np.array([1, 0]), np.array([2.0, 3.0]), n=2, duration=10.0, dt=0.1)
     >>> r.counts(), r.rates()
     (array([1, 1]), array([100., 100.]))
+    >>> r                                    # a summary, not the spike arrays
+    LiquidRun: 2 neurons, 2 spikes in 10 ms (dt 0.1 ms), mean rate 100 Hz, 2 of 2 neurons fired
+      no input spikes; v0 not recorded; seed None, target numpy
     """
 
     indices: np.ndarray
@@ -497,6 +518,18 @@ class LiquidRun:
     v0: np.ndarray | None = None
     seed: object = None
     target: str = "numpy"
+
+    def __repr__(self):
+        k = self.num_spikes
+        rate = k / (self.n * self.duration * 1e-3) if self.n and self.duration else float("nan")
+        fired = int(np.unique(self.indices).size)
+        n_in = int(np.size(self.input_times))
+        seed = self.seed if isinstance(self.seed, (int, type(None))) else type(self.seed).__name__
+        return (f"LiquidRun: {self.n} neurons, {k} spikes in {num(self.duration)} ms (dt "
+                f"{num(self.dt)} ms), mean rate {num(rate)} Hz, {fired} of {self.n} neurons "
+                f"fired\n  {f'{n_in} input spikes' if n_in else 'no input spikes'}; "
+                f"{'v0 ' + summary(self.v0) + ' mV' if self.v0 is not None else 'v0 not recorded'}"
+                f"; seed {seed}, target {self.target}")
 
     @property
     def num_spikes(self):
@@ -534,11 +567,24 @@ class Readout:
     >>> ro = Readout(ridge=1e-3).fit_labels(X, ["a", "b", "a", "b"])
     >>> ro.classify(X).tolist(), ro.accuracy(X, ["a", "b", "a", "b"])
     (['a', 'b', 'a', 'b'], 1.0)
+    >>> ro
+    Readout(ridge=0.001, fitted: 2 features -> 2 classes ['a', 'b'])
     """
 
     def __init__(self, ridge=1e-6):
         self.ridge = real_number("ridge", ridge, nonnegative=True)
         self.W = self.b = self.classes = None
+
+    def __repr__(self):
+        if self.W is None:
+            return f"Readout(ridge={num(self.ridge)}, not fitted)"
+        W = np.asarray(self.W)
+        more = ", ..." if self.classes is not None and self.classes.size > 4 else ""
+        out = (f"{self.classes.size} classes ["
+               f"{', '.join(repr(c) for c in self.classes[:4].tolist())}{more}]"
+               if self.classes is not None else
+               f"{W.shape[1] if W.ndim == 2 else 1} output(s)")
+        return f"Readout(ridge={num(self.ridge)}, fitted: {W.shape[0]} features -> {out})"
 
     def fit(self, X, Y):
         """Fit ``W, b`` to features ``X`` (samples, features) and targets ``Y``; returns self."""
@@ -753,7 +799,7 @@ class LSM(FrozenModel):
         else:
             v_init = _per(v_init, n, "v_init", "mV", label)
         if positions is not None:
-            positions = np.asarray(positions, dtype=np.float64)
+            positions = real_array("positions", positions, finite=False)  # grid units
             if positions.shape != (n, 3) or not np.all(np.isfinite(positions)):
                 raise ValueError(f"positions must be a finite (n, 3) = ({n}, 3) array, got "
                                  f"shape {positions.shape}")
@@ -1066,6 +1112,8 @@ class LSM(FrozenModel):
         v0 : array_like (n,), optional
             Initial voltages (mV) instead of drawing them from ``v_init``.
 
+        Example
+        -------
         >>> net = LSM(["exc"], pre=[], post=[], weight=[], n_inputs=1, in_pre=[0],
         ...           in_post=[0], in_weight=16.0, v_init=-65.0)
         >>> net.run(SpikeInput([10.0], [0]), duration=20.0).times

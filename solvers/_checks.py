@@ -4,7 +4,9 @@ A helper per kind of value (a real number, a count, a probability, a seed, a fin
 given shape, an allocation that must fit in memory), each raising one kind of error whose
 message names the culprit: the argument, the node, the edge, the expected and the actual
 value or shape. Junk is refused, never coerced: booleans are not numbers, strings are not
-floats, complex values are not real.
+floats, complex values are not real, and a quantity with a unit (brian2's ``10*ms``) is not a
+plain number in the model's own units (:func:`refuse_quantity`; the entry points that have
+physical units convert theirs before they get here).
 
 The two array scans at the end are compiled (cached): validating a 1000-point ``t_eval`` with
 NumPy calls cost more than integrating a small network.
@@ -27,7 +29,7 @@ import numpy as np
 
 __all__ = ["InvalidTypeError", "real_number", "count", "probability", "seed_value", "rng_from_seed", "real_array",
            "finite_array", "check_allocation", "human_bytes", "first_bad_time",
-           "first_non_finite"]
+           "first_non_finite", "is_quantity", "quantity_text", "refuse_quantity"]
 
 
 class InvalidTypeError(TypeError, ValueError):
@@ -39,6 +41,119 @@ class InvalidTypeError(TypeError, ValueError):
     >>> issubclass(InvalidTypeError, TypeError) and issubclass(InvalidTypeError, ValueError)
     True
     """
+
+
+# --------------------------------------------------------------------------- quantities
+#
+# A brian2 quantity is an ndarray subclass holding its value in SI (an astropy one, in its own
+# unit): np.asarray strips the unit without a word, so CTRNN(W, tau=10*ms) used to get
+# tau = 0.01. Every checker
+# below refuses a quantity with a unit instead, naming the argument; the unit-aware entry points
+# (neurodyn.lsm, circuits) convert theirs before they call these checkers.
+#
+# Detection never imports a units library (importing brian2 costs over a second, which
+# ``import neurodyn`` and every plain-number call must not pay; solvers imports nothing of
+# neurodyn's either). It reads the home module of the value's class: an instance of a class
+# defined in brian2 can only exist once brian2 has been imported (unpickling one imports it),
+# so no quantity is missed, and a plain number never looks like one. An attribute test alone
+# (``.dim``, ``.unit``) would also catch unrelated objects that happen to carry such a name.
+
+_UNIT_LIBRARIES = frozenset({"brian2", "astropy", "pint", "quantities", "unyt"})
+# Types checked on every call: answered without walking the class hierarchy.
+_NOT_QUANTITIES = frozenset({float, int, bool, str, bytes, list, tuple, dict, type(None),
+                             np.ndarray, np.float64, np.float32, np.int64, np.int32,
+                             np.bool_, complex})
+
+
+def is_quantity(value):
+    """True for a quantity of a units library (brian2, astropy, pint, quantities, unyt) that
+    carries a physical dimension; False for plain numbers, arrays and dimensionless brian2
+    quantities (whose number is all there is).
+
+    >>> is_quantity(0.01), is_quantity(np.zeros(2))
+    (False, False)
+    """
+    t = type(value)
+    if t in _NOT_QUANTITIES:
+        return False
+    for c in t.__mro__:
+        if c.__module__.partition(".")[0] in _UNIT_LIBRARIES:
+            break
+    else:
+        return False
+    dim = getattr(value, "dim", None)  # brian2: Quantity and the variable views of groups
+    if dim is not None:
+        return not bool(getattr(dim, "is_dimensionless", False))
+    return hasattr(value, "unit") or hasattr(value, "units")  # astropy / pint, unyt
+
+
+def _library(value):
+    return type(value).__module__.partition(".")[0]
+
+
+def quantity_text(value, limit=60):
+    """A quantity as its library writes it in its best unit (``10. ms``), on one line and at
+    most ``limit`` characters."""
+    try:
+        text = value.in_best_unit()  # brian2
+    except Exception:  # noqa: BLE001 - another library, or a view without that method
+        text = str(value)
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _example(value):
+    """``(magnitude, unit text)`` of a brian2 quantity in its best unit, for messages; None
+    when that cannot be had."""
+    try:
+        unit = value.get_best_unit()
+        mag = np.asarray(value / unit, dtype=np.float64)
+        return mag, str(unit)
+    except Exception:  # noqa: BLE001 - not brian2
+        return None
+
+
+def refuse_quantity(name, value):
+    """Raise the error for a quantity given where the model takes plain numbers in its own
+    units (an ``InvalidTypeError`` naming ``name``, the quantity and what to pass instead);
+    return None for anything else.
+
+    >>> refuse_quantity("tau", 0.5) is None    # not a quantity: nothing to refuse
+    True
+    """
+    if not is_quantity(value):
+        return None
+    text = quantity_text(value)
+    lib = _library(value)
+    ex = _example(value)
+    is_time = str(getattr(value, "dim", "")) == "s"
+    what = "in model time units" if is_time else "in the model's own units"
+    head = f"{name} is {what} (dimensionless); got a {lib} quantity {text}"
+    if ex is None:
+        raise InvalidTypeError(f"{head} — pass a plain number")
+    mag, unit = ex
+    which = "time unit" if is_time else "unit for it"
+    if mag.ndim == 0:
+        m = float(mag)
+        raise InvalidTypeError(f"{head} — pass a plain number (e.g. {name}={m!r} for {m:g} "
+                               f"{unit} if your {which} is the {unit})")
+    raise InvalidTypeError(f"{head} — pass plain numbers (e.g. {name} / {unit}, the values in "
+                           f"{unit}, if your {which} is the {unit})")
+
+
+def _first_quantity(seq, prefix):
+    """``(index text, entry)`` of the first quantity in a nested list/tuple, or None."""
+    for k, v in enumerate(seq):
+        t = type(v)
+        if t is float or t is int:
+            continue  # the common entry, answered without a call
+        if isinstance(v, (list, tuple)):
+            hit = _first_quantity(v, f"{prefix}[{k}]")
+            if hit is not None:
+                return hit
+        elif is_quantity(v):
+            return f"{prefix}[{k}]", v
+    return None
 
 
 def _describe(value):
@@ -77,9 +192,11 @@ def real_number(name, value, *, positive=False, nonnegative=False, finite=True, 
     tv = type(value)
     if tv is float or (tv is int and integer_ok):
         v = float(value)  # the common case, without the abstract-class checks (us per solve)
-    elif not _is_real_scalar(value) or (not integer_ok and isinstance(value, numbers.Integral)):
-        raise InvalidTypeError(f"{name} must be a real number, got {_describe(value)}")
     else:
+        refuse_quantity(name, value)  # a 0-d quantity passes the scalar test below
+        if not _is_real_scalar(value) or (not integer_ok and
+                                          isinstance(value, numbers.Integral)):
+            raise InvalidTypeError(f"{name} must be a real number, got {_describe(value)}")
         v = float(value)
     if math.isnan(v):
         raise ValueError(f"{name} must be a number, got nan")
@@ -111,6 +228,9 @@ def count(name, value, *, low=0, high=None):
     """
     if type(value) is not int and (isinstance(value, (bool, np.bool_))
                                    or not isinstance(value, numbers.Integral)):
+        if is_quantity(value):
+            raise InvalidTypeError(f"{name} must be an integer, got a {_library(value)} "
+                                   f"quantity {quantity_text(value)}")
         raise InvalidTypeError(f"{name} must be an integer, got {_describe(value)}")
     v = int(value)
     if v < low:
@@ -183,6 +303,9 @@ def rng_from_seed(name, seed):
 
 def _holds_bool(seq):
     for v in seq:
+        t = type(v)
+        if t is float or t is int:
+            continue  # the common entry, answered without the isinstance calls
         if isinstance(v, (bool, np.bool_)):
             return True
         if isinstance(v, (list, tuple)) and _holds_bool(v):
@@ -210,13 +333,19 @@ def real_array(name, value, *, shape=None, ndim=None, finite=True, per=None):
     """
     if isinstance(value, (str, bytes)):
         raise InvalidTypeError(f"{name} must be an array of real numbers, got {_describe(value)}")
+    if type(value) is not np.ndarray:
+        refuse_quantity(name, value)
     try:
         raw = np.asarray(value)
     except (TypeError, ValueError) as err:
         raise InvalidTypeError(f"{name} must be an array of real numbers: {err}") from None
-    if raw.dtype.kind in "fiu" and isinstance(value, (list, tuple)) and _holds_bool(value):
-        # NumPy turns [1.0, True] into [1.0, 1.0]: a bool among numbers is junk all the same
-        raise InvalidTypeError(f"{name} must hold real numbers, got a bool among them")
+    if raw.dtype.kind in "fiu" and isinstance(value, (list, tuple)):
+        if _holds_bool(value):
+            # NumPy turns [1.0, True] into [1.0, 1.0]: a bool among numbers is junk all the same
+            raise InvalidTypeError(f"{name} must hold real numbers, got a bool among them")
+        hit = _first_quantity(value, name)
+        if hit is not None:
+            refuse_quantity(*hit)  # [1*mV, 2*mV] becomes [0.001, 0.002] just as silently
     kind = raw.dtype.kind
     if kind == "c":
         raise InvalidTypeError(f"{name} must hold real numbers, got complex values (dtype "

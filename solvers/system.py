@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import count
+from ._checks import count, refuse_quantity
 
 __all__ = ["ODESystem", "MapSystem", "normalize_params", "match_params"]
 
@@ -53,6 +53,7 @@ def normalize_params(params, *, owner="system"):
                                         and not p.flags.writeable and p.flags.c_contiguous):
             out.append(p)  # already in the one layout (a model's own arrays, plain numbers)
         elif isinstance(p, np.ndarray):
+            refuse_quantity(f"{owner}: params[{k}]", p)  # an ndarray subclass: units would go
             if p.dtype.kind in "iu":
                 out.append(_frozen(np.ascontiguousarray(p, dtype=np.int64)))
             elif p.dtype.kind == "b":

@@ -17,6 +17,7 @@ import solvers
 from solvers._checks import check_allocation, count, real_array, real_number
 from solvers._codegen import loops_for
 
+from .._model import clip, num, summary
 from .jacobian import _check
 from .limit_cycle import _crossings
 
@@ -27,12 +28,29 @@ __all__ = ["basins", "Basins", "Attractor"]
 class Attractor:
     """``kind`` ("fixed point" or "cycle"), ``x`` (the point, or a point on the cycle),
     ``period`` (NaN for a fixed point), ``orbit`` (samples along a cycle, shape (m, n)),
-    ``match`` (index into the ``fixed_points`` given, or -1)."""
+    ``match`` (index into the ``fixed_points`` given, or -1).
+
+    >>> Attractor("cycle", np.array([0.0, 2.17]), 6.663, np.zeros((2001, 2)))
+    Attractor(cycle of period 6.663 through x = [0, 2.17], 2001 orbit samples)
+    """
     kind: str
     x: np.ndarray
     period: float = float("nan")
     orbit: np.ndarray | None = None
     match: int = -1
+
+    def _text(self):
+        what = (f"cycle of period {num(self.period)} through" if self.kind == "cycle"
+                else f"{self.kind} at")
+        extra = ""
+        if self.orbit is not None:
+            extra += f", {int(np.shape(self.orbit)[0])} orbit samples"
+        if self.match >= 0:
+            extra += f", fixed_points[{self.match}]"
+        return f"{what} x = {summary(self.x)}{extra}"
+
+    def __repr__(self):
+        return f"Attractor({self._text()})"
 
 
 @dataclass(frozen=True)
@@ -41,12 +59,35 @@ class Basins:
     ``fractions`` (share of samples per attractor, in the order of ``attractors``),
     ``final`` (final states, shape (m, n); NaN rows where the integration failed) and
     ``message`` (empty when every sample was integrated, else how many failed and why the
-    first did; when all failed, ``attractors`` is empty and every label is -1)."""
+    first did; when all failed, ``attractors`` is empty and every label is -1).
+
+    It prints as a summary, one line for each of the first four attractors:
+
+    >>> Basins(np.array([0, 0, 1, -1]), [Attractor("fixed point", np.array([-1.0]), match=0),
+    ...        Attractor("fixed point", np.array([1.0]))], np.array([0.5, 0.25]), np.zeros((4, 1)))
+    Basins: 4 samples, 2 attractors, 25% unclassified
+      [0] 50%: fixed point at x = [-1], fixed_points[0]
+      [1] 25%: fixed point at x = [1]
+    """
     labels: np.ndarray
     attractors: list
     fractions: np.ndarray
     final: np.ndarray
     message: str = ""
+
+    def __repr__(self):
+        m, k = int(np.size(self.labels)), len(self.attractors)
+        lines = [f"Basins: {m} samples, {k} attractor{'s' if k != 1 else ''}, "
+                 f"{num(100.0 * self.unclassified) if m else 0}% unclassified"]
+        for i, a in enumerate(self.attractors[:4]):
+            frac = num(100.0 * float(self.fractions[i])) if i < np.size(self.fractions) else "?"
+            text = a._text() if isinstance(a, Attractor) else clip(repr(a), 80)
+            lines.append(f"  [{i}] {frac}%: {text}")
+        if k > 4:
+            lines.append(f"  ... (+{k - 4} more)")
+        if self.message:
+            lines.append(f"  message: {clip(self.message, 140)}")
+        return "\n".join(lines)
 
     @property
     def unclassified(self):

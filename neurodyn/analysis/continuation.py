@@ -18,6 +18,7 @@ from scipy.optimize import root
 
 from solvers._checks import count, real_number
 
+from .._model import clip, num, summary, tally
 from .fixed_points import _sorted_eigs, classify
 from .jacobian import _EPS3, _check, _Evaluator, _state
 
@@ -33,6 +34,9 @@ class Bifurcation:
     e.g. a transcritical or pitchfork point) or ``"hopf"`` (a complex pair crosses the
     imaginary axis; ``frequency`` is its imaginary part). ``index`` is the branch point just
     before it.
+
+    >>> Bifurcation("hopf", -0.25, np.zeros(2), np.array([0.5j, -0.5j]), 7, 0.5)
+    Bifurcation(hopf at param = -0.25, frequency 0.5, x = [0, 0], after point 7)
     """
 
     kind: str
@@ -42,13 +46,28 @@ class Bifurcation:
     index: int
     frequency: float = float("nan")
 
+    def __repr__(self):
+        freq = f", frequency {num(self.frequency)}" if self.kind == "hopf" else ""
+        return (f"Bifurcation({self.kind} at param = {num(self.param, 6)}{freq}, "
+                f"x = {summary(self.x)}, after point {self.index})")
+
 
 @dataclass(frozen=True, eq=False)
 class Branch:
     """A continued branch: ``param`` (k,), ``x`` (k, n), ``eigenvalues`` (k, n), ``stability``
     (k strings, see :func:`~neurodyn.analysis.fixed_points.classify`), ``bifurcations``,
     ``status`` (0 reached ``stop``, 1 left the interval through ``start``, -1 step limit,
-    -2 step size underflow) and ``message``."""
+    -2 step size underflow) and ``message``.
+
+    It prints as a summary (sizes, the parameter range, the stability classes met and the
+    bifurcations), never its arrays:
+
+    >>> from neurodyn import CTRNN
+    >>> print(continuation(CTRNN([[8.0]]), "bias", -8.0, 0.0, [0.0]))  # doctest: +ELLIPSIS
+    Branch: ... points, param -8 -> 0, 1 state; status 0: reached param = 0.0
+      stability: stable node x..., unstable node x...
+      2 bifurcations: saddle-node at param = -2.934, saddle-node at param = -5.066
+    """
 
     param: np.ndarray
     x: np.ndarray
@@ -57,6 +76,23 @@ class Branch:
     bifurcations: list
     status: int
     message: str
+
+    def __repr__(self):
+        k = int(self.param.size)
+        n = int(self.x.shape[1]) if self.x.ndim == 2 else 0
+        span = (f"param {num(self.param[0])} -> {num(self.param[-1])}" if k else "no points")
+        lines = [f"Branch: {k} points, {span}, {n} state{'s' if n != 1 else ''}; status "
+                 f"{self.status}: {clip(self.message, 100)}",
+                 f"  stability: {clip(tally(self.stability), 120) or 'none'}"]
+        bifs = self.bifurcations
+        if bifs:
+            shown = ", ".join(f"{b.kind} at param = {num(b.param)}" for b in bifs[:4])
+            more = f", ... (+{len(bifs) - 4} more)" if len(bifs) > 4 else ""
+            lines.append(f"  {len(bifs)} bifurcation{'s' if len(bifs) != 1 else ''}: "
+                         f"{shown}{more}")
+        else:
+            lines.append("  no bifurcations")
+        return "\n".join(lines)
 
     @property
     def saddle_nodes(self):

@@ -7,17 +7,30 @@ import numpy as np
 
 from solvers._checks import real_array, real_number
 
+from .._model import num
+
 __all__ = ["energy_along", "EnergyCheck"]
 
 
 @dataclass(frozen=True)
 class EnergyCheck:
-    """Energy at each state of a trajectory and whether it never rose (within ``tol``)."""
+    """Energy at each state of a trajectory and whether it never rose (within ``tol``).
+
+    >>> EnergyCheck(np.array([0.5, -0.2, -1.0]), True, -0.7, 1e-9)
+    EnergyCheck: non-increasing over 3 states (max rise -0.7, tol 1e-09); E 0.5 -> -1
+    """
 
     values: np.ndarray
     non_increasing: bool
     max_increase: float
     tol: float
+
+    def __repr__(self):
+        k = int(np.size(self.values))
+        verdict = "non-increasing" if self.non_increasing else "ROSE"
+        ends = f"; E {num(self.values[0])} -> {num(self.values[-1])}" if k else ""
+        return (f"EnergyCheck: {verdict} over {k} states (max rise "
+                f"{num(self.max_increase)}, tol {num(self.tol)}){ends}")
 
 
 def energy_along(model, trajectory, tol=None):
@@ -32,7 +45,7 @@ def energy_along(model, trajectory, tol=None):
         A ``solvers.Solution`` (its ``y`` is used) or the states themselves (finite real
         numbers; a trajectory that diverged is refused, naming its first non-finite entry).
     tol : float, optional
-        Allowed rise between consecutive states; default 1e-9 times the largest |E| (at least
+        Allowed rise between consecutive states; default 1e-9 times the largest ``|E|`` (at least
         1e-12), so rounding in the energy itself is not reported as a rise.
 
     Example

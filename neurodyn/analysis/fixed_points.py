@@ -17,16 +17,22 @@ import solvers
 from solvers._checks import (InvalidTypeError, count, real_array, real_number, rng_from_seed,
                              seed_value)
 
+from .._model import num, summary, tally
 from .jacobian import _check, _Evaluator, _flag, _time
 
-__all__ = ["FixedPoint", "SlowPoint", "fixed_points", "slow_points", "classify"]
+__all__ = ["FixedPoint", "SlowPoint", "FixedPoints", "fixed_points", "slow_points", "classify"]
 
 
 @dataclass(frozen=True, eq=False)
 class FixedPoint:
     """A fixed point: ``x``, ``residual`` (max-norm of ``f(x)``, or of ``F(x) - x`` for a map),
     ``eigenvalues`` of the Jacobian (sorted by decreasing real part, or modulus for a map),
-    ``stability`` (see :func:`classify`) and ``jacobian``."""
+    ``stability`` (see :func:`classify`) and ``jacobian``.
+
+    >>> FixedPoint(np.array([2.75, 1.75]), 1e-16, np.array([1 + 2j, 1 - 2j]), "unstable focus",
+    ...            np.eye(2))
+    FixedPoint(unstable focus, x = [2.75, 1.75], residual 1e-16, eigenvalues [1+2j, 1-2j])
+    """
 
     x: np.ndarray
     residual: float
@@ -34,11 +40,19 @@ class FixedPoint:
     stability: str
     jacobian: np.ndarray = field(repr=False)
 
+    def __repr__(self):
+        return (f"FixedPoint({self.stability}, x = {summary(self.x)}, residual "
+                f"{num(self.residual, 3)}, eigenvalues {summary(self.eigenvalues)})")
+
 
 @dataclass(frozen=True, eq=False)
 class SlowPoint:
     """A local minimum of ``q = 1/2 |f|^2``: a fixed point when ``q`` is ~0, else a slow point.
-    Fields as :class:`FixedPoint`, plus ``q``."""
+    Fields as :class:`FixedPoint`, plus ``q``.
+
+    >>> SlowPoint(np.zeros(1), 5e-05, 0.01, np.zeros(1), "non-hyperbolic", np.zeros((1, 1)))
+    SlowPoint(non-hyperbolic, q = 5e-05, x = [0], residual 0.01, eigenvalues [0])
+    """
 
     x: np.ndarray
     q: float
@@ -46,6 +60,46 @@ class SlowPoint:
     eigenvalues: np.ndarray
     stability: str
     jacobian: np.ndarray = field(repr=False)
+
+    def __repr__(self):
+        return (f"SlowPoint({self.stability}, q = {num(self.q, 3)}, x = {summary(self.x)}, "
+                f"residual {num(self.residual, 3)}, eigenvalues {summary(self.eigenvalues)})")
+
+
+class FixedPoints(list):
+    """The list :func:`fixed_points` and :func:`slow_points` return: a plain list of
+    :class:`FixedPoint` (or :class:`SlowPoint`) that prints as a summary, one short line per
+    point for the first three.
+
+    >>> pts = FixedPoints([FixedPoint(np.zeros(2), 0.0, np.array([-1.0, -2.0]), "stable node",
+    ...                               np.eye(2))])
+    >>> pts
+    1 fixed point: stable node x1
+      [0] stable node at x = [0, 0] (residual 0)
+    >>> pts[0].stability, pts == [pts[0]]
+    ('stable node', True)
+    """
+
+    _SHOWN = 3
+
+    def __repr__(self):
+        k = len(self)
+        slow = k and all(isinstance(p, SlowPoint) for p in self)
+        what = "slow point" if slow else "fixed point"
+        if not k:
+            return f"no {what}s found"
+        lines = [f"{k} {what}{'s' if k != 1 else ''}: "
+                 f"{tally(getattr(p, 'stability', '?') for p in self)}"]
+        for i, p in enumerate(self[:self._SHOWN]):
+            q = f"q = {num(p.q, 3)}, " if isinstance(p, SlowPoint) else ""
+            lines.append(f"  [{i}] {getattr(p, 'stability', '?')} at x = "
+                         f"{summary(getattr(p, 'x', None))} ({q}residual "
+                         f"{num(getattr(p, 'residual', float('nan')), 3)})")
+        if k > self._SHOWN:
+            lines.append(f"  ... (+{k - self._SHOWN} more)")
+        return "\n".join(lines)
+
+    __str__ = __repr__
 
 
 def classify(eigenvalues, is_map=False, tol=1e-8):
@@ -276,7 +330,8 @@ def fixed_points(system, *, n_starts=64, seed=0, box=None, tol=1e-10, max_residu
 
     Returns
     -------
-    list of FixedPoint
+    FixedPoints
+        A list of :class:`FixedPoint` that prints as a summary.
 
     Example
     -------
@@ -309,7 +364,7 @@ def fixed_points(system, *, n_starts=64, seed=0, box=None, tol=1e-10, max_residu
         r = float(np.max(np.abs(ev.G(x))))
         if r <= max_residual:
             found.append((x, r))
-    return [_result(ev, x, r) for x, r in _dedup_sort(found, dedup_tol)]
+    return FixedPoints(_result(ev, x, r) for x, r in _dedup_sort(found, dedup_tol))
 
 
 def _result(ev, x, r):
@@ -332,7 +387,9 @@ def slow_points(system, *, n_starts=64, seed=0, box=None, q_max=np.inf, gtol=1e-
 
     Returns
     -------
-    list of SlowPoint (``x``, ``q``, ``residual``, ``eigenvalues``, ``stability``, ``jacobian``)
+    FixedPoints
+        A list of :class:`SlowPoint` (``x``, ``q``, ``residual``, ``eigenvalues``,
+        ``stability``, ``jacobian``) that prints as a summary.
 
     Example
     -------
@@ -375,4 +432,4 @@ def slow_points(system, *, n_starts=64, seed=0, box=None, q_max=np.inf, gtol=1e-
         out.append(SlowPoint(x=x, q=q, residual=fp.residual, eigenvalues=fp.eigenvalues,
                              stability=fp.stability, jacobian=fp.jacobian))
     out.sort(key=lambda s: s.q)
-    return out
+    return FixedPoints(out)

@@ -19,6 +19,7 @@ import solvers
 from solvers._checks import check_allocation, count, real_array, real_number
 from solvers._codegen import loops_for
 
+from .._model import clip, num, summary
 from .jacobian import _check
 from .poincare import poincare_section
 
@@ -32,6 +33,14 @@ class LimitCycle:
     ``residual`` ``|φ(x, T) - x|``, the section ``(component, level)``, ``iterations`` and
     ``message``. ``stable`` is True when every multiplier but the trivial one lies inside the
     unit circle.
+
+    It prints as a summary:
+
+    >>> LimitCycle(6.6633, np.array([1.0, 0.0013]), np.array([0.0, 2.17]), True, 3e-12, (0, 0.0),
+    ...            4, "converged")
+    LimitCycle: period 6.663, stable, converged after 4 iterations (residual 3e-12)
+      floquet multipliers [1, 0.0013]; x = [0, 2.17] on the section y[0] = 0
+      message: converged
     """
     period: float
     floquet: np.ndarray
@@ -41,6 +50,21 @@ class LimitCycle:
     section: tuple
     iterations: int
     message: str
+
+    def __repr__(self):
+        state = "converged" if self.converged else "not converged"
+        stab = "stable" if self.stable else "not stable"
+        try:
+            comp, level = self.section
+            where = f"y[{comp}] = {num(level)}"
+        except (TypeError, ValueError):
+            where = clip(repr(self.section), 60)
+        return "\n".join([
+            f"LimitCycle: period {num(self.period)}, {stab}, {state} after {self.iterations} "
+            f"iterations (residual {num(self.residual, 3)})",
+            f"  floquet multipliers {summary(self.floquet)}; x = {summary(self.x)} on the "
+            f"section {where}",
+            f"  message: {clip(self.message, 140)}"])
 
     @property
     def stable(self):

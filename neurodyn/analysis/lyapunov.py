@@ -15,6 +15,7 @@ import numpy as np
 from solvers._checks import check_allocation, count, real_array, real_number, rng_from_seed
 from solvers._codegen import loops_for
 
+from .._model import num, summary
 from .jacobian import _check, _system_name
 
 __all__ = ["lyapunov_spectrum", "kaplan_yorke", "LyapunovResult"]
@@ -28,12 +29,28 @@ class LyapunovResult:
     Kaplan–Yorke dimension of that (possibly partial) spectrum; ``history_t`` and ``history``
     the running estimates after each renormalisation (flows only, shape ``(m, k)``);
     ``y_final`` the state reached.
+
+    It prints as a summary:
+
+    >>> LyapunovResult(np.array([0.9056, 0.0, -14.5723]), 2.0621, np.array([1.0, 2.0, 20.0]),
+    ...                np.linspace(1.0, 100.0, 100), np.zeros((100, 3)))
+    LyapunovResult: 3 exponents [0.9056, 0, -14.57] (sum -13.67), Kaplan-Yorke dimension 2.062
+      history: 100 estimates, t = 1 .. 100; y_final = [1, 2, 20]
     """
     exponents: np.ndarray
     kaplan_yorke: float
     y_final: np.ndarray
     history_t: np.ndarray = field(default_factory=lambda: np.empty(0))
     history: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+
+    def __repr__(self):
+        k = int(np.size(self.exponents))
+        m = int(np.size(self.history_t))
+        hist = (f"history: {m} estimates, t = {num(self.history_t[0])} .. "
+                f"{num(self.history_t[-1])}" if m else "no history (a map)")
+        return (f"LyapunovResult: {k} exponent{'s' if k != 1 else ''} "
+                f"{summary(self.exponents)} (sum {num(self.sum)}), Kaplan-Yorke dimension "
+                f"{num(self.kaplan_yorke)}\n  {hist}; y_final = {summary(self.y_final)}")
 
     @property
     def sum(self):

@@ -13,6 +13,7 @@ import numpy as np
 import solvers
 from solvers._checks import InvalidTypeError, count, real_array, real_number
 
+from .._model import clip, num, summary
 from .jacobian import _check
 
 __all__ = ["poincare_section", "PoincareSection", "orbit_diagram"]
@@ -22,12 +23,38 @@ __all__ = ["poincare_section", "PoincareSection", "orbit_diagram"]
 class PoincareSection:
     """Crossings of a section: times ``t`` (k,), states ``y`` (k, n), whether the run went
     as asked (``success``: it reached ``n_crossings`` or ``t_max``), ``message``, and the
-    section (``plane``: ``(normal, offset)``, or the event kernel)."""
+    section (``plane``: ``(normal, offset)``, or the event kernel).
+
+    It prints as a summary:
+
+    >>> PoincareSection(np.array([1.0, 7.5, 14.0]), np.zeros((3, 2)), True, "done",
+    ...                 ([1.0, 0.0], 0.0))
+    PoincareSection: 3 crossings, t = 1 .. 14, 2 states, success
+      return times: mean 6.5 (min 6.5, max 6.5); section: normal [1, 0], offset 0
+      message: done
+    """
     t: np.ndarray
     y: np.ndarray
     success: bool
     message: str
     plane: object
+
+    def __repr__(self):
+        k = len(self)
+        n = int(self.y.shape[1]) if np.ndim(self.y) == 2 else 0
+        span = f", t = {num(self.t[0])} .. {num(self.t[-1])}" if k else ""
+        rt = self.return_times
+        times = (f"return times: mean {num(rt.mean())} (min {num(rt.min())}, max "
+                 f"{num(rt.max())})" if rt.size else "no return times")
+        if isinstance(self.plane, (tuple, list)) and len(self.plane) == 2:
+            sec = f"normal {summary(self.plane[0])}, offset {num(self.plane[1])}"
+        else:
+            sec = clip(getattr(self.plane, "__name__", repr(self.plane)), 60)
+        return "\n".join([
+            f"PoincareSection: {k} crossing{'s' if k != 1 else ''}{span}, {n} states, "
+            f"{'success' if self.success else 'stopped early'}",
+            f"  {times}; section: {sec}",
+            f"  message: {clip(self.message, 140)}"])
 
     @property
     def return_times(self):
