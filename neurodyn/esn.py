@@ -651,7 +651,12 @@ class ESN:
         if Yout is None:
             Yout = np.empty((0, self.n_outputs))
         if teacher is None:
-            teacher = np.empty((0, self.n_outputs))
+            if self.Wfb is not None and not fb_own:
+                # The kernel feeds back teacher rows after step 0; without them (run,
+                # memory_capacity) it read past an empty array. Feed back yprev throughout.
+                teacher = np.tile(yprev, (n_steps, 1))
+            else:
+                teacher = np.empty((0, self.n_outputs))
         capture = shift is not None
         if shift is None:
             shift = np.zeros(n)

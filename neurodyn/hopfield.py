@@ -35,7 +35,7 @@ import numpy as np
 from solvers._checks import check_allocation, count, real_array, real_number, seed_value
 
 from . import _kernels_hopfield as _k
-from ._model import check_node_names, edge_weight, graph_nodes, node_values
+from ._model import check_node_names, edge_weight, graph_nodes, node_values, num, summary
 from .ctrnn import _frozen, _node_label, _vector
 
 __all__ = ["Hopfield", "RecallResult", "RULES"]
@@ -206,6 +206,14 @@ class RecallResult:
     (``s(t+1) == s(t-1) != s(t)``); recall stopped there and ``states`` is the last state
     computed; ``converged`` is False. ``seed`` is the seed actually used (drawn from the OS
     when ``seed=None`` was given), so a run can be repeated.
+
+    It prints as a summary, not the states:
+
+    >>> net = Hopfield.from_patterns([[1, -1, 1, -1, 1, -1]])
+    >>> net.recall([[1, -1, 1, -1, 1, 1], [1, 1, 1, 1, 1, 1]], mode="sync")
+    RecallResult(sync, 2 probes of N = 6: 1 converged, 1 in a 2-cycle, sweeps 2 .. 2)
+    >>> net.recall([1, -1, 1, -1, 1, 1], mode="async", seed=3, return_energy=True)
+    RecallResult(async, N = 6: converged after 2 sweeps, energy -0.8333 -> -2.5, seed 3)
     """
 
     states: np.ndarray
@@ -216,6 +224,29 @@ class RecallResult:
     mode: str
     temperature: float
     seed: int | None
+
+    def __repr__(self):
+        states = np.asarray(self.states)
+        n = states.shape[-1] if states.ndim else 0
+        temp = f", T = {num(self.temperature)}" if self.temperature else ""
+        seed = f", seed {self.seed}" if self.seed is not None else ""
+        if states.ndim <= 1:
+            how = ("converged" if self.converged else
+                   "stopped in a 2-cycle" if self.cycle else "not converged")
+            energy = ""
+            if self.energy is not None and np.size(self.energy):
+                e = np.asarray(self.energy, dtype=np.float64)
+                energy = f", energy {num(e[0])} -> {num(e[-1])}"
+            sw = int(self.sweeps)
+            return (f"RecallResult({self.mode}{temp}, N = {n}: {how} after {sw} "
+                    f"sweep{'s' if sw != 1 else ''}{energy}{seed})")
+        k = states.shape[0]
+        sw = np.asarray(self.sweeps)
+        sweeps = f", sweeps {int(sw.min())} .. {int(sw.max())}" if sw.size else ""
+        energy = ", energies recorded" if self.energy is not None else ""
+        return (f"RecallResult({self.mode}{temp}, {k} probes of N = {n}: "
+                f"{int(np.sum(self.converged))} converged, {int(np.sum(self.cycle))} in a "
+                f"2-cycle{sweeps}{energy}{seed})")
 
     def overlaps(self, patterns):
         """Overlap ``m = (1/N) xi . s`` of each final state with the pattern ``xi`` in the
@@ -366,6 +397,7 @@ class Hopfield:
               holds for linearly independent patterns up to ``p`` close to ``N``, while the
               margin ``1 - W0_ii`` (and with it the basins of attraction) shrinks as ``p``
               approaches ``N``.
+
             Storkey and pseudoinverse weights are not integers: ties use the tolerance of
             the constructor (``tie_tol``).
         nodes : list, optional
@@ -416,6 +448,27 @@ class Hopfield:
         else:
             W = _projection(X)
             self._setup(W, 1.0, zero_bias, nodes, True, False, None, rule, X)
+        return self
+
+    @classmethod
+    def _restore(cls, W, rule, patterns, nodes):
+        """A network learned by :meth:`from_patterns` with a floating-point rule (Storkey,
+        pseudoinverse), rebuilt from its stored weights for ``neurodyn.load``: learning again
+        would reproduce them only up to the last bits of another machine's BLAS."""
+        if rule not in ("storkey", "pseudoinverse"):
+            raise ValueError(f"only Storkey and pseudoinverse networks are restored from their "
+                             f"weights, got rule {rule!r}")
+        X = _bipolar(patterns, "pattern")
+        if X.ndim == 1:
+            X = X[None, :]
+        n = X.shape[1]
+        W = real_array("W", W, shape=(n, n))
+        if not np.array_equal(W, W.T):
+            raise ValueError(f"the stored {rule} weights are not symmetric")
+        nodes = check_node_names(nodes, n, per="neuron")
+        X.flags.writeable = False
+        self = cls.__new__(cls)
+        self._setup(_frozen(W), 1.0, _frozen(np.zeros(n)), nodes, True, False, None, rule, X)
         return self
 
     @classmethod

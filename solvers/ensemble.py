@@ -49,6 +49,11 @@ def _available_cores():
         return os.cpu_count() or 1
 
 
+_STATUS_CODES = ("0 success, 1 terminal event, -1 step limit, -2 step-size underflow, "
+                 "-3 non-finite state, -4 solver failure, -5 left the model's domain, "
+                 "-6 kernel raised, -7 interrupted")
+
+
 class EnsembleSolution:
     """The members of an ensemble: arrays over members, and ``ens[i]`` as a plain Solution.
 
@@ -175,10 +180,63 @@ class EnsembleSolution:
                         t_events=None if self.t_events is None else self.t_events[i],
                         y_events=None if self.y_events is None else self.y_events[i])
 
-    def __repr__(self):
+    def to_xarray(self, names=None):
+        """The ensemble as an ``xarray.Dataset`` (needs ``pip install 'neurodyn[io]'``).
+
+        Dimensions ``member`` (coordinate ``0 .. B-1``), ``time`` (coordinate ``t``) and
+        ``state`` (coordinate ``names``, default ``0 .. n-1``); variables ``y`` (member, time,
+        state; absent with ``save="final"``), ``y_final`` (member, state), and per member
+        ``t_final``, ``status`` (its ``description`` says the codes), ``success``, ``nfev``,
+        ``nsteps``, ``naccepted``, ``nrejected`` and ``n_out``. Attributes: ``method``,
+        ``n_succeeded``, ``n_failed``, ``neurodyn_version``. Messages (``ens.message(i)``,
+        formatted on demand: they would outweigh the states of a large ensemble), events and
+        exceptions are left out (see ``ens[i]``).
+
+        >>> from solvers import ODESystem, solve_ensemble
+        >>> def decay(t, y, p, dydt):
+        ...     dydt[0] = -p[0] * y[0]
+        >>> ens = solve_ensemble(ODESystem(decay, 1, (1.0,)), (0.0, 1.0), [[1.0], [2.0]],
+        ...                      t_eval=[0.0, 1.0])
+        >>> ds = ens.to_xarray(names=["v"])
+        >>> dict(ds.sizes), ds["y"].sel(state="v", time=1.0).values.round(6)
+        ({'member': 2, 'time': 2, 'state': 1}, array([0.367879, 0.735759]))
+        >>> ds["status"].values, ds.attrs["n_failed"]
+        (array([0, 0]), 0)
+        """
+        from .solution import _version_attr, _xarray, state_names
+
+        xr = _xarray("EnsembleSolution.to_xarray")
+        m = ("member",)
+        data = {}
+        if self.y is not None:
+            data["y"] = (("member", "time", "state"), self.y)
+        data["y_final"] = (("member", "state"), self.y_final)
+        for k in ("t_final", "status", "success", "nfev", "nsteps", "naccepted", "nrejected",
+                  "n_out"):
+            data[k] = (m, np.asarray(getattr(self, k)))
+        data["status"] += ({"description": _STATUS_CODES},)
         ok = int(self.success.sum())
-        return (f"EnsembleSolution(method={self.method!r}, members={len(self)}, "
-                f"succeeded={ok}, failed={len(self) - ok}, len(t)={len(self.t)})")
+        attrs = {"method": self.method, "n_succeeded": ok, "n_failed": len(self) - ok,
+                 **_version_attr()}
+        coords = {"member": np.arange(len(self)), "time": np.asarray(self.t),
+                  "state": state_names(names, self.y_final.shape[1])}
+        return xr.Dataset(data, coords=coords, attrs=attrs)
+
+    def __repr__(self):
+        B = len(self)
+        ok = int(self.success.sum())
+        n = self.y_final.shape[1] if np.ndim(self.y_final) == 2 else "?"
+        codes, counts = np.unique(self.status[self.status < SUCCESS], return_counts=True)
+        why = ", ".join(f"status {int(c)}: {int(k)}" for c, k in zip(codes[:3], counts[:3]))
+        why = f" ({why}{', ...' if codes.size > 3 else ''})" if codes.size else ""
+        span = ""
+        if B:
+            lo, hi = float(np.min(self.t_final)), float(np.max(self.t_final))
+            span = f", t_final={lo:.6g}" if lo == hi else f", t_final in [{lo:.6g}, {hi:.6g}]"
+        nfev = int(np.sum(self.nfev)) if B else 0
+        return (f"EnsembleSolution(method={self.method!r}, members={B}, n_states={n}, "
+                f"len(t)={len(self.t)}, succeeded={ok}, failed={B - ok}{why}{span}, "
+                f"nfev={nfev})")
 
 
 # ---------------------------------------------------------------- members and their params

@@ -5,6 +5,8 @@ import numpy as np
 
 __all__ = ["Solution", "STATUS_MESSAGES", "Interrupted", "DenseOutput"]
 
+_REPR_MESSAGE = 160  # characters of a message a repr shows (kernel errors can be long)
+
 # Status codes shared by every method. Negative = the run stopped early; what it computed
 # up to that point is still in ``t`` and ``y``.
 SUCCESS = 0
@@ -117,10 +119,114 @@ class Solution:
     def success(self):
         return self.status >= SUCCESS
 
+    def to_xarray(self, names=None):
+        """The run as an ``xarray.Dataset`` (needs ``pip install 'neurodyn[io]'``).
+
+        Dimensions ``time`` (coordinate ``t``) and ``state`` (coordinate ``names``, default
+        ``0 .. n-1``; e.g. a model's ``.nodes``); variables ``y`` (time, state) and
+        ``y_final`` (state); with events, ``t_event<k>`` and ``y_event<k>`` per event ``k``
+        (dimension ``event<k>``). Attributes: ``method``, ``status``, ``message``, ``success``
+        (1 or 0: NetCDF has no booleans), ``t_final``, the counters ``nfev`` ... ``nrejected``
+        and ``neurodyn_version`` (of the installed distribution, when known). The arrays are
+        shared, not copied; ``exception`` and the dense output are left out.
+
+        >>> s = Solution(np.array([0.0, 1.0]), np.array([[1.0, 0.0], [0.5, 0.5]]), 0, "ok",
+        ...              method="rk4")
+        >>> ds = s.to_xarray(names=["a", "b"])
+        >>> ds["y"].sel(state="b").values, ds.attrs["method"], ds.attrs["success"]
+        (array([0. , 0.5]), 'rk4', 1)
+        >>> dict(ds.sizes)
+        {'time': 2, 'state': 2}
+        """
+        xr = _xarray("Solution.to_xarray")
+        y = np.asarray(self.y)
+        n = y.shape[1] if y.ndim == 2 else np.size(self.y_final)
+        data = {"y": (("time", "state"), y)}
+        if self.y_final is not None:
+            data["y_final"] = (("state",), np.asarray(self.y_final))
+        for k, te in enumerate(self.t_events or ()):
+            data[f"t_event{k}"] = ((f"event{k}",), np.asarray(te))
+            data[f"y_event{k}"] = ((f"event{k}", "state"), np.asarray(self.y_events[k]))
+        attrs = {"method": self.method, "status": self.status, "message": self.message,
+                 "success": int(self.success)}
+        if self.t_final is not None:
+            attrs["t_final"] = self.t_final
+        for k in ("nfev", "njev", "nlu", "nsteps", "naccepted", "nrejected"):
+            attrs[k] = getattr(self, k)
+        attrs.update(_version_attr())
+        return xr.Dataset(data, coords={"time": np.asarray(self.t),
+                                        "state": state_names(names, n)}, attrs=attrs)
+
     def __repr__(self):
+        msg = str(self.message)
+        if len(msg) > _REPR_MESSAGE:
+            msg = msg[:_REPR_MESSAGE - 3] + "..."
+        n = self.y.shape[-1] if np.ndim(self.y) == 2 else "?"
         return (f"Solution(method={self.method!r}, success={self.success}, status={self.status}, "
-                f"len(t)={len(self.t)}, nfev={self.nfev}, naccepted={self.naccepted}, "
-                f"nrejected={self.nrejected})\n  message: {self.message}")
+                f"len(t)={len(self.t)}, n_states={n}, nfev={self.nfev}, "
+                f"naccepted={self.naccepted}, nrejected={self.nrejected})\n  message: {msg}")
+
+
+def _xarray(what):
+    """xarray, imported on first use: an optional dependency (the ``io`` extra)."""
+    try:
+        import xarray
+    except ImportError:
+        raise ImportError(f"{what} needs xarray: pip install 'neurodyn[io]'") from None
+    return xarray
+
+
+def _version_attr():
+    # solvers imports nothing of neurodyn's: the version is the installed distribution's
+    # (solvers ships in the neurodyn distribution), absent when it is not installed.
+    from importlib import metadata
+
+    try:
+        return {"neurodyn_version": metadata.version("neurodyn")}
+    except metadata.PackageNotFoundError:
+        return {}
+
+
+def state_names(names, n, what="names"):
+    """The ``state`` coordinate: ``0 .. n-1``, or ``n`` distinct names (str array when all
+    are strings, int64 when all are ints, else an object array, e.g. of tuples).
+
+    >>> state_names(None, 2), state_names(["a", "b"], 2)
+    (array([0, 1]), array(['a', 'b'], dtype='<U1'))
+    >>> state_names(["a"], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: names has 1 entries, expected 2 (one per state)
+    """
+    if names is None:
+        return np.arange(n)
+    if isinstance(names, (str, bytes)) or not hasattr(names, "__iter__"):
+        from ._checks import InvalidTypeError
+
+        raise InvalidTypeError(f"{what} must be a sequence of state names, got {names!r} "
+                               f"({type(names).__name__})")
+    names = list(names.tolist() if isinstance(names, np.ndarray) else names)
+    if len(names) != n:
+        raise ValueError(f"{what} has {len(names)} entries, expected {n} (one per state)")
+    seen = set()
+    for v in names:
+        try:
+            dup = v in seen
+        except TypeError:
+            raise TypeError(f"{what}: {v!r} is not hashable, so it cannot name a state") \
+                from None
+        if dup:
+            raise ValueError(f"{what}: duplicate name {v!r}")
+        seen.add(v)
+    if names and all(isinstance(v, str) for v in names):
+        return np.array(names, dtype=str)
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+           for v in names):
+        return np.array(names, dtype=np.int64)
+    out = np.empty(n, dtype=object)
+    for i, v in enumerate(names):  # element-wise: tuples must not become a 2-d array
+        out[i] = v
+    return out
 
 
 class DenseOutput:
