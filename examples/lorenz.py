@@ -1,8 +1,14 @@
-"""Integrate your own system: the Lorenz attractor as a plain-Python kernel.
+"""
+Your own system: the Lorenz attractor
+=====================================
+
+Integrate your own system: the Lorenz attractor as a plain-Python kernel.
 
 Run: python examples/lorenz.py
 Compares dopri5, tsit5 and bs32 with a tight SciPy reference over a short horizon (before
-chaos separates trajectories) and prints cost and accuracy of each.
+chaos separates trajectories) and prints cost and accuracy of each. With matplotlib installed
+it also writes lorenz.png: the attractor in the (x, z) plane with the system's three fixed
+points (found by neurodyn.analysis.fixed_points from the same kernel), and x(t).
 """
 import time
 
@@ -10,6 +16,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 import solvers
+from neurodyn import plot
 
 
 def lorenz(t, y, p, dydt):
@@ -40,6 +47,24 @@ def main():
                          atol=1e-12)
     print(f"t in [0, 100]: {long.naccepted} steps; z stays on the attractor: "
           f"{long.y[:, 2].min():.1f} <= z <= {long.y[:, 2].max():.1f}")
+    save_figure(system, long)
+
+
+def save_figure(system, sol, png="lorenz.png"):
+    """The attractor projected on (x, z) with the fixed points, and x(t), when matplotlib is
+    installed."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    fig, (ax_p, ax_t) = plt.subplots(1, 2, figsize=(12, 4.6),
+                                     gridspec_kw={"width_ratios": [1, 1.4]})
+    plot.phase_portrait(system, ax=ax_p, projection=(0, 2), trajectories=[sol])
+    ax_p.set_title("the attractor and the three fixed points")
+    plot.trajectories(sol, states=0, ax=ax_t, ylabel="x = y0", lw=0.8)
+    ax_t.set_title("x(t): irregular switching between the two wings")
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)  # left open: the documentation's gallery shows pyplot's figures
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""A small memristive network: CTDV dynamics, its Lyapunov function, currents and voltages.
+"""
+A small memristive network
+==========================
+
+A small memristive network: CTDV dynamics, its Lyapunov function, currents and voltages.
 
 Run: python examples/memristive_network.py
 
@@ -11,6 +15,9 @@ Run: python examples/memristive_network.py
    (I - Omega) x(t) = exp(-alpha t) (I - Omega) x(0).
 5. A single memristor on a constant source: the stable memory below s = 1/(4 chi), and above
    it the run to the boundary, where a Joglekar window stops it.
+
+With matplotlib installed it also writes memristive_network.png: the Lyapunov function along
+the trajectory of step 2, and the circuit with the final edge currents as colours.
 """
 import math
 
@@ -19,6 +26,7 @@ import numpy as np
 
 import solvers
 from circuits.network import MemristiveNetwork
+from neurodyn import plot
 from circuits.sources import Sine
 
 CHI, ALPHA, BETA = 0.9, 1.0, 2.0
@@ -40,6 +48,7 @@ net = MemristiveNetwork(edges, nodes=list(grid.nodes), sources={src_edge: 1.0}, 
 x0 = np.random.default_rng(0).uniform(0.2, 0.8, net.n_edges)
 ts = np.linspace(0.0, 8.0, 9)
 sol = solvers.solve(net, (0.0, 8.0), x0, t_eval=ts, rtol=1e-10, atol=1e-12)
+dc = sol
 L = net.energy(sol.y)
 print("\n   t   Lyapunov L(x)     min x   max x")
 for t, l, y in zip(sol.t, L, sol.y):
@@ -83,3 +92,24 @@ for frac in (0.5, 0.9, 0.99, 1.01, 1.2):
     else:
         note = "no fixed point left: runs to the boundary (window p = 6)"
     print(f"  s = {frac:4.2f} s_c   x(200) = {x_T:.4f}   {note}")
+
+try:
+    import matplotlib.pyplot as plt
+except ImportError:
+    plt = None  # matplotlib is optional: no figure without it
+if plt is not None:
+    fig, (ax_l, ax_g) = plt.subplots(1, 2, figsize=(11, 4.4))
+    fine = solvers.solve(net, (0.0, 8.0), x0, t_eval=np.linspace(0.0, 8.0, 161), rtol=1e-10,
+                         atol=1e-12)
+    plot.energy(net, fine, ax=ax_l, ylabel="Lyapunov function L(x)")
+    ax_l.set_title("L falls along the trajectory (constant source)")
+    # The circuit as a graph whose edge weights are the final currents, oriented as the edges.
+    currents = nx.DiGraph()
+    currents.add_nodes_from(net.nodes)
+    currents.add_edges_from((a, b, {"current (A)": ie})
+                            for (a, b), ie in zip(net.edges, net.currents(dc.y[-1])))
+    plot.network(currents, ax=ax_g, weight="current (A)", pos={v: v for v in net.nodes},
+                 node_size=250, labels=False)
+    ax_g.set_title("final currents; the 1 V source is on (0, 0) -> (0, 1)")
+    fig.tight_layout()
+    fig.savefig("memristive_network.png", dpi=110)  # left open: the gallery shows pyplot's

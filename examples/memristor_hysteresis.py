@@ -1,4 +1,8 @@
-"""The pinched hysteresis loop of the HP memristor, with and without window functions.
+"""
+The pinched hysteresis loop of the HP memristor
+===============================================
+
+The pinched hysteresis loop of the HP memristor, with and without window functions.
 
 Run: python examples/memristor_hysteresis.py [loops.png]
 Drives the HP device (Strukov et al. 2008 parameters) with a 1 V sine at three frequencies,
@@ -14,6 +18,7 @@ from scipy.integrate import quad
 from circuits.devices import HPMemristor
 from circuits.drive import drive
 from circuits.sources import Sine
+from neurodyn import plot
 
 V0, X0 = 1.0, 0.1
 FREQS = (0.5, 2.0, 8.0)
@@ -52,8 +57,6 @@ def main(png="memristor_hysteresis.png"):
     print("The loops pass through the origin (i = 0 whenever v = 0) and their lobes shrink "
           "as the frequency rises.")
     try:
-        import matplotlib
-        matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         print("matplotlib is not installed: no figure saved")
@@ -63,16 +66,13 @@ def main(png="memristor_hysteresis.png"):
         for f in FREQS:
             r = results.get((window, f))
             if r is not None:
-                last = r.t >= r.t[-1] - 1.0 / f
-                ax.plot(r.v[last], r.i[last] * 1e3, label=f"{f:g} Hz")
+                plot.hysteresis(r, ax=ax, last=1.0 / f, i_unit="mA", label=f"{f:g} Hz")
         ax.set_title(f"window: {window}")
-        ax.set_xlabel("v (V)")
-        ax.axhline(0, color="0.8", lw=0.5)
-        ax.axvline(0, color="0.8", lw=0.5)
-    axes[0].set_ylabel("i (mA)")
-    axes[0].legend()
+        if ax is not axes[0]:
+            ax.set_ylabel("")
+            ax.get_legend().remove()
     fig.tight_layout()
-    fig.savefig(png, dpi=120)
+    fig.savefig(png, dpi=120)  # left open: the documentation's gallery shows pyplot's figures
     print(f"saved {png}")
 
 

@@ -8,11 +8,14 @@ readout, closed-loop generation), ``ContinuousESN``, ``memory_capacity``, ``LSM`
 liquid of LIF neurons on brian2, imported only when run) with ``SpikeInput``, ``PoissonInput``,
 ``AnalogInput``; ``neurodyn.datasets`` (Mackey–Glass, NARMA, Lorenz series); ``discretize`` turns a CTRNN into a discrete leaky RNN (``DiscreteRNN``,
 exportable to ``torch.nn.RNN``); ``neurodyn.analysis`` finds fixed points, limit cycles, Lyapunov
-spectra, basins and bifurcations of any of them.
+spectra, basins and bifurcations of any of them; ``neurodyn.plot`` draws what they find
+(matplotlib, imported when a figure is drawn); ``save`` / ``load`` keep models in one open
+``.npz`` file and results in NetCDF; ``python -m neurodyn`` (or ``neurodyn``) runs saved models
+from the command line.
 """
 __version__ = "0.1.0"
 
-from . import analysis, datasets
+from . import analysis, datasets, plot
 from .bam import BAM, BAMRecall, ContinuousBAM
 from .capacity import CapacityCurve, capacity_curve
 from .continuous_hopfield import ContinuousHopfield
@@ -21,9 +24,11 @@ from .discretize import DiscreteRNN, discretize
 from .esn import ESN, ContinuousESN, memory_capacity
 from .hopfield import Hopfield, RecallResult
 from .inputs import Constant, Sampled, Sinusoid
+from .io import FileFormatError, load, save
 from .lsm import LSM, AnalogInput, PoissonInput, SpikeInput
 
 __all__ = ["analysis", "CTRNN", "Constant", "Sampled", "Sinusoid", "Hopfield", "RecallResult",
            "capacity_curve", "CapacityCurve", "ContinuousHopfield", "BAM", "BAMRecall",
            "ContinuousBAM", "discretize", "DiscreteRNN", "datasets", "ESN", "ContinuousESN",
-           "memory_capacity", "LSM", "SpikeInput", "PoissonInput", "AnalogInput"]
+           "memory_capacity", "LSM", "SpikeInput", "PoissonInput", "AnalogInput", "plot", "save",
+           "load", "FileFormatError"]

@@ -16,6 +16,7 @@ import numpy as np
 
 import solvers
 
+from .analysis.period import oscillation_period  # its home before neurodyn.analysis had it
 from .ctrnn import CTRNN
 
 __all__ = ["beer_oscillator_graph", "oscillation_period", "run_demo"]
@@ -39,31 +40,6 @@ def beer_oscillator_graph(transpose=False):
         for frm in range(2):
             G.add_edge(names[frm], names[to], weight=float(W[to, frm]))
     return G
-
-
-def oscillation_period(t, x, discard=0.5):
-    """Mean period of a signal from its upward crossings of its mid-range level.
-
-    The first ``discard`` fraction of the samples is dropped as transient. Returns ``nan``
-    when fewer than three crossings remain (no sustained oscillation).
-
-    >>> t = np.linspace(0, 100, 20001)
-    >>> round(oscillation_period(t, np.sin(2 * np.pi * t / 7.0)), 4)
-    7.0
-    """
-    t = np.asarray(t)
-    x = np.asarray(x)
-    k0 = int(len(t) * discard)
-    t, x = t[k0:], x[k0:]
-    if x.max() - x.min() < 1e-6:
-        return float("nan")
-    level = 0.5 * (x.max() + x.min())
-    up = np.flatnonzero((x[:-1] < level) & (x[1:] >= level))
-    if len(up) < 3:
-        return float("nan")
-    # linear interpolation of each crossing time
-    tc = t[up] + (level - x[up]) * (t[up + 1] - t[up]) / (x[up + 1] - x[up])
-    return float(np.mean(np.diff(tc)))
 
 
 def run_demo(out="neurodyn_demo.png", t_end=300.0, plot=True, verbose=True):
@@ -112,37 +88,29 @@ def run_demo(out="neurodyn_demo.png", t_end=300.0, plot=True, verbose=True):
               f"{np.array2string(sol_t.y[-1], precision=4)} (|dy/dt| = "
               f"{result['transposed_speed']:.1e}), no oscillation")
     if plot:
-        _plot(sol, sol_t, period, out)
+        _plot(net, sol, net_t, sol_t, period, out)
         if verbose:
             print(f"  figure written to {out}")
     return result
 
 
-def _plot(sol, sol_t, period, out):
+def _plot(net, sol, net_t, sol_t, period, out):
     try:
-        import matplotlib
+        from matplotlib.figure import Figure
     except ImportError:
         raise ImportError("the demo's figure needs matplotlib: pip install 'neurodyn[plot]' "
                           "(or run with --no-plot)") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from . import plot
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    ax = axes[0]
-    ax.plot(sol.t, sol.y[:, 0], label="y0 (n0)")
-    ax.plot(sol.t, sol.y[:, 1], label="y1 (n1)")
-    ax.set_xlabel("t")
-    ax.set_ylabel("y")
-    ax.set_title(f"Beer oscillator: limit cycle, period {period:.2f}")
-    ax.legend(loc="upper right")
-    ax = axes[1]
-    ax.plot(sol.y[:, 0], sol.y[:, 1], lw=1, label="W (limit cycle)")
-    ax.plot(sol_t.y[:, 0], sol_t.y[:, 1], lw=1, label="W transposed (fixed point)")
-    ax.plot(*sol_t.y[-1], "ko")
-    ax.set_xlabel("y0")
-    ax.set_ylabel("y1")
-    ax.set_title("phase portrait")
-    ax.legend(loc="lower right")
+    # A Figure of its own, not pyplot's: the demo neither switches the caller's backend nor
+    # leaves a figure open in pyplot's global state.
+    fig = Figure(figsize=(16, 4.6))
+    ax_t, ax_w, ax_wt = fig.subplots(1, 3)
+    plot.trajectories(sol, ax=ax_t, names=net)
+    ax_t.set_title(f"Beer oscillator: limit cycle, period {period:.2f}")
+    plot.phase_portrait(net, ax=ax_w, trajectories=[sol])
+    ax_w.set_title("W: unstable focus inside the limit cycle")
+    plot.phase_portrait(net_t, ax=ax_wt, trajectories=[sol_t])
+    ax_wt.set_title("W transposed: a stable fixed point")
     fig.tight_layout()
     fig.savefig(out, dpi=110)
-    plt.close(fig)

@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from scipy.integrate import solve_ivp
 
 from neurodyn.demo import beer_oscillator_graph, oscillation_period, run_demo
@@ -29,6 +30,19 @@ def test_demo_finds_beers_limit_cycle_and_the_transposed_fixed_point(tmp_path):
     ref_t = _scipy_beer(W.T, theta, sol.t)
     np.testing.assert_allclose(r["transposed_final"], ref_t[-1], atol=1e-6)
     assert r["transposed_speed"] < 1e-6 and np.isnan(r["transposed_period"])
+
+
+def test_demo_figure_leaves_pyplot_alone(tmp_path):
+    plt = pytest.importorskip("matplotlib.pyplot")
+    import matplotlib
+
+    before, backend = plt.get_fignums(), matplotlib.get_backend()
+    out = tmp_path / "demo.png"
+    run_demo(out=str(out), verbose=False, t_end=100.0)
+    # a figure of its own, drawn with neurodyn.plot: no pyplot figure left open, no backend
+    # switched under the caller
+    assert plt.get_fignums() == before and matplotlib.get_backend() == backend
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_graph_edges_follow_the_convention():

@@ -11,7 +11,12 @@ MODULES = ["solvers", "solvers.system", "solvers.solution", "solvers.integrate",
            "neurodyn.analysis.poincare", "neurodyn.demo", "neurodyn.__main__",
            "neurodyn.lsm", "neurodyn.esn", "neurodyn.datasets",
            "circuits", "circuits.sources", "circuits.devices", "circuits.drive",
-           "circuits.crossbar", "circuits.hopfield_tank", "circuits.network"]
+           "circuits.crossbar", "circuits.hopfield_tank", "circuits.network",
+           "neurodyn.io", "solvers.ensemble", "neurodyn.analysis.period",
+           "neurodyn.plot", "neurodyn.plot._base", "neurodyn.plot.series", "neurodyn.plot.phase",
+           "neurodyn.plot.bifurcations", "neurodyn.plot.attractors", "neurodyn.plot.spikes",
+           "neurodyn.plot.memory", "neurodyn.plot.devices", "neurodyn.plot.graphs",
+           "neurodyn.plot.sweeps"]
 
 
 @pytest.mark.parametrize("name", MODULES)

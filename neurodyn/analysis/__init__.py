@@ -13,19 +13,23 @@ where it makes sense, on ``solvers.MapSystem`` maps:
 * ``basins`` — which attractor each initial condition reaches;
 * ``poincare_section`` / ``orbit_diagram`` — section crossings located by the engine's events;
 * ``energy_along`` — a model's energy (Lyapunov function) along a trajectory, and whether it
-  ever rose.
+  ever rose;
+* ``oscillation_period`` — the period of a sampled oscillation, from its level crossings.
 """
 from .basins import Attractor, Basins, basins
 from .continuation import Bifurcation, Branch, continuation
 from .energy import EnergyCheck, energy_along
-from .fixed_points import FixedPoint, SlowPoint, classify, fixed_points, slow_points
+from .fixed_points import (FixedPoint, FixedPoints, SlowPoint, classify, fixed_points,
+                           slow_points)
 from .jacobian import jacobian
 from .limit_cycle import LimitCycle, limit_cycle, section_crossings
 from .lyapunov import LyapunovResult, kaplan_yorke, lyapunov_spectrum
+from .period import oscillation_period
 from .poincare import PoincareSection, orbit_diagram, poincare_section
 
-__all__ = ["jacobian", "fixed_points", "slow_points", "classify", "FixedPoint", "SlowPoint",
+__all__ = ["jacobian", "fixed_points", "slow_points", "classify", "FixedPoint", "FixedPoints",
+           "SlowPoint",
            "continuation", "Branch", "Bifurcation", "lyapunov_spectrum", "kaplan_yorke",
            "LyapunovResult", "limit_cycle", "LimitCycle", "section_crossings", "basins",
            "Basins", "Attractor", "energy_along", "EnergyCheck", "poincare_section",
-           "PoincareSection", "orbit_diagram"]
+           "PoincareSection", "orbit_diagram", "oscillation_period"]
