@@ -5,7 +5,8 @@ import re
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_readme_python_blocks_run(capsys):
+def test_readme_python_blocks_run(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the blocks write figures and files where they run
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
     assert len(blocks) >= 3
     for code in blocks:
@@ -28,6 +29,24 @@ def test_readme_python_blocks_run(capsys):
     lobes = [float(a) for a in re.findall(r"'([0-9.]+) uW'", out)]
     assert len(lobes) == 4 and max(lobes[2:]) < min(lobes[:2]) / 10
     assert "crossbar recall overlaps: [1. 1. 1. 1. 1.]" in out
+    # figures and files: the saved model gives the same run; the NetCDF run has its sizes
+    assert "{'time': 1001, 'state': 2}" in out
+    for name in ("beer_phase.png", "beer_series.png", "beer.npz", "beer_run.nc"):
+        assert (tmp_path / name).stat().st_size > 0, name
+
+
+def test_docs_python_blocks_run(capsys, tmp_path, monkeypatch):
+    """The getting-started page of the documentation site runs as written."""
+    monkeypatch.chdir(tmp_path)
+    page = README.parent / "docs" / "getting_started.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(), re.S)
+    assert len(blocks) >= 5
+    ns = {"__name__": "docs"}
+    for code in blocks:  # one namespace: the page builds on its earlier blocks
+        exec(compile(code, "getting_started.md", "exec"), ns)
+    out = capsys.readouterr().out
+    assert "unstable focus" in out and "\nTrue\n" in out
+    assert (tmp_path / "phase_portrait.png").stat().st_size > 0
 
 
 
