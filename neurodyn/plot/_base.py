@@ -50,6 +50,26 @@ def _axes(ax, what):
     return ax
 
 
+def _require(obj, attrs, what, kind):
+    """Refuse ``obj`` unless it has every attribute in ``attrs`` (the result object a plot
+    function draws): ``what`` must be ``kind``, naming the first attribute missing."""
+    for attr in attrs:
+        if not hasattr(obj, attr):
+            raise InvalidTypeError(f"{what} must be {kind}, got {type(obj).__name__} without "
+                                   f".{attr}")
+
+
+def _labels(ax, xlabel, ylabel, legend):
+    """Axis labels (None: leave them) and a legend when asked for."""
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    if legend:
+        ax.legend(loc="best", fontsize="small")
+    return ax
+
+
 def _flag(name, value):
     """``value`` as a bool; ints and strings are refused, not read as truth values."""
     if not isinstance(value, (bool, np.bool_)):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from solvers._checks import InvalidTypeError, real_array
+from solvers._checks import real_array
 
-from ._base import _axes, _flag, _index_pair
+from ._base import _axes, _flag, _index_pair, _require
 
 __all__ = ["basins", "basin_colors"]
 
@@ -91,11 +91,8 @@ def basins(result, ax=None, *, samples=None, axes=(0, 1), image=None, markersize
     >>> ax.collections[0].get_array().reshape(6, 6)[0].tolist()   # left half -> x = -1
     [0, 0, 0, 1, 1, 1]
     """
-    for attr in ("labels", "attractors"):
-        if not hasattr(result, attr):
-            raise InvalidTypeError(f"basins: result must be a Basins result "
-                                   f"(neurodyn.analysis.basins), got {type(result).__name__} "
-                                   f"without .{attr}")
+    _require(result, ("labels", "attractors"), "basins: result",
+             "a Basins result (neurodyn.analysis.basins)")
     labels = np.asarray(result.labels)
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise ValueError(f"result.labels must be a 1-D integer array, got {labels.dtype} of "

@@ -7,7 +7,7 @@ import numpy as np
 
 from solvers._checks import InvalidTypeError, count, real_array
 
-from ._base import _axes, _flag, _text, is_stable
+from ._base import _axes, _flag, is_stable, _require, _text
 
 __all__ = ["bifurcation", "orbit_diagram", "BIFURCATION_MARKERS"]
 
@@ -20,11 +20,8 @@ BIFURCATION_MARKERS = {
 
 
 def _branch_arrays(branch, state):
-    for attr in ("param", "x", "stability", "bifurcations"):
-        if not hasattr(branch, attr):
-            raise InvalidTypeError(f"bifurcation: branch must be a Branch "
-                                   f"(neurodyn.analysis.continuation), got "
-                                   f"{type(branch).__name__} without .{attr}")
+    _require(branch, ("param", "x", "stability", "bifurcations"), "bifurcation: branch",
+             "a Branch (neurodyn.analysis.continuation)")
     mu = real_array("branch.param", branch.param, ndim=1, per="one value per point")
     X = real_array("branch.x", branch.x, ndim=2, per="one state per point")
     if X.shape[0] != mu.size:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from solvers._checks import InvalidTypeError, real_array, real_number
 
-from ._base import _axes, _text
+from ._base import _axes, _require, _text
 
 __all__ = ["hysteresis"]
 
@@ -55,11 +55,8 @@ def hysteresis(drive_result, ax=None, *, last=None, i_unit="A", label=None, **li
     >>> np.allclose(loop.get_ydata(), 10.0 * v), ax.get_ylabel()
     (True, 'i (mA)')
     """
-    for attr in ("v", "i"):
-        if not hasattr(drive_result, attr):
-            raise InvalidTypeError(f"hysteresis: drive_result must have .v and .i (a "
-                                   f"circuits.drive result), got {type(drive_result).__name__} "
-                                   f"without .{attr}")
+    _require(drive_result, ("v", "i"), "hysteresis: drive_result",
+             "a circuits.drive result (with .v and .i)")
     v = real_array("drive_result.v", drive_result.v, ndim=1, per="one voltage per sample")
     i = real_array("drive_result.i", drive_result.i, ndim=1, per="one current per sample")
     if v.size != i.size:

@@ -5,7 +5,7 @@ import numpy as np
 
 from solvers._checks import InvalidTypeError, count, real_array
 
-from ._base import _axes, _flag, _text
+from ._base import _axes, _flag, _require, _text
 
 __all__ = ["capacity", "patterns", "ALPHA_C"]
 
@@ -55,11 +55,8 @@ def capacity(curve, ax=None, *, quantity=("overlap", "recalled"), label=None, th
     >>> ax.lines[0].get_xdata().tolist()
     [0.05, 0.1, 0.3]
     """
-    for attr in ("p", "N", "overlap", "recalled", "stable", "converged"):
-        if not hasattr(curve, attr):
-            raise InvalidTypeError(f"capacity: curve must be a CapacityCurve "
-                                   f"(neurodyn.capacity_curve), got {type(curve).__name__} "
-                                   f"without .{attr}")
+    _require(curve, ("p", "N", "overlap", "recalled", "stable", "converged"),
+             "capacity: curve", "a CapacityCurve (neurodyn.capacity_curve)")
     qs = (quantity,) if isinstance(quantity, str) else tuple(quantity)
     if not qs:
         raise ValueError("quantity is empty: name at least one of "

@@ -6,7 +6,7 @@ import numpy as np
 
 from solvers._checks import InvalidTypeError, count, real_array
 
-from ._base import _axes, _flag, _names, _state_label, _text, _time_series
+from ._base import _axes, _flag, _labels, _names, _state_label, _text, _time_series
 
 __all__ = ["trajectories", "energy", "lyapunov_convergence"]
 
@@ -161,12 +161,7 @@ def energy(model, sol, ax=None, *, label=None, ylabel="energy", **line_kw):
         lab = label if k == 0 and label is not None else "_nolegend_"
         (line,) = ax.plot(x, E, label=lab, **line_kw)
         line.set_gid("energy")
-    ax.set_xlabel(xlabel)
-    if ylabel is not None:
-        ax.set_ylabel(ylabel)
-    if label is not None:
-        ax.legend(loc="best", fontsize="small")
-    return ax
+    return _labels(ax, xlabel, ylabel, label is not None)
 
 
 def lyapunov_convergence(result, ax=None, *, xscale="log", zero_line=True, **line_kw):

@@ -5,7 +5,7 @@ import numpy as np
 
 from solvers._checks import InvalidTypeError, count, real_array, real_number
 
-from ._base import _axes, _flag
+from ._base import _axes, _flag, _require
 
 __all__ = ["raster"]
 
@@ -60,10 +60,7 @@ def raster(lsm_run, ax=None, *, kinds=None, inputs=False, markersize=4.0, t_max=
     >>> raster(run).lines[0].get_xydata().tolist()
     [[2.0, 1.0], [3.5, 0.0], [7.0, 1.0]]
     """
-    for attr in ("indices", "times", "n"):
-        if not hasattr(lsm_run, attr):
-            raise InvalidTypeError(f"raster: lsm_run must be a LiquidRun (LSM.run), got "
-                                   f"{type(lsm_run).__name__} without .{attr}")
+    _require(lsm_run, ("indices", "times", "n"), "raster: lsm_run", "a LiquidRun (LSM.run)")
     n = count("lsm_run.n", lsm_run.n, low=1)
     idx, t = _spikes(lsm_run.indices, lsm_run.times, "lsm_run", n)
     inputs = _flag("inputs", inputs)

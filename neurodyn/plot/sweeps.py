@@ -6,7 +6,7 @@ import numpy as np
 
 from solvers._checks import real_array, real_number
 
-from ._base import _axes, _choice, _text
+from ._base import _axes, _choice, _labels, _text
 
 __all__ = ["sweep"]
 
@@ -85,10 +85,4 @@ def sweep(param, values, ax=None, *, reference=None, reference_label="reference"
         ax.xaxis.set_major_locator(mticker.FixedLocator(ticks))
         ax.xaxis.set_major_formatter(mticker.FixedFormatter([f"{v:g}" for v in ticks]))
         ax.xaxis.set_minor_locator(mticker.NullLocator())
-    if xlabel is not None:
-        ax.set_xlabel(xlabel)
-    if ylabel is not None:
-        ax.set_ylabel(ylabel)
-    if label is not None:
-        ax.legend(loc="best", fontsize="small")
-    return ax
+    return _labels(ax, xlabel, ylabel, label is not None)
