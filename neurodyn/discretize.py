@@ -1,4 +1,7 @@
-"""Discretization of a CTRNN into a standard (leaky / Elman) discrete-time RNN.
+"""Discretization of continuous-time models into discrete-time ones: a CTRNN into a standard
+(leaky / Elman) discrete-time RNN, a continuous-time ESN into the leaky ESN, and the continuous
+forms of ``neurodyn.cells`` into their maps (:func:`discretize` dispatches to each model's
+``_discretize`` hook).
 
 A CTRNN ``tau_i dh_i/dt = -h_i + sum_j W[i, j] sigma(g_j (h_j + theta_j)) + I_i(t)`` stepped
 with step ``dt`` becomes the leaky RNN
@@ -435,34 +438,61 @@ def _elman_arrays(W_ih, W_hh=None, b_ih=None, b_hh=None):
 
 
 def discretize(model, dt, method="euler", *, input_weights=None):
-    """Turn a CTRNN into a :class:`DiscreteRNN` with step ``dt``.
+    """Turn a continuous-time model into its discrete-time map with step ``dt``.
 
-    ``h[k+1] = (1-a) h[k] + a (W sigma(g (h[k]+theta)) + U x[k] + b)`` with per-neuron
-    ``a = dt/tau`` (``"euler"``) or ``a = 1 - exp(-dt/tau)`` (``"exponential"``), ``U`` the
-    ``input_weights`` (default identity) and ``b`` the model's constant input. See the module
-    docstring for the input convention and the Elman form (``dt = tau``, Euler).
+    * :class:`~neurodyn.CTRNN`: a :class:`DiscreteRNN`,
+      ``h[k+1] = (1-a) h[k] + a (W sigma(g (h[k]+theta)) + U x[k] + b)`` with per-neuron
+      ``a = dt/tau`` (``"euler"``) or ``a = 1 - exp(-dt/tau)`` (``"exponential"``), ``U`` the
+      ``input_weights`` (default identity) and ``b`` the model's constant input. See the
+      module docstring for the input convention and the Elman form (``dt = tau``, Euler).
+    * :class:`~neurodyn.ContinuousESN`: the leaky :class:`~neurodyn.ESN` with the same
+      reservoir and leak rate ``a = dt / tau`` (``"euler"``; ``1 - exp(-dt/tau)`` for
+      ``"exponential"``). Forward Euler with step ``dt``, the input held over each step
+      (zero-order hold), *is* that ESN: ``esn.run(model.u)`` equals the Euler solution at
+      ``t = dt, 2 dt, ...``. Needs one ``tau`` for all units (the ESN has one leak rate),
+      ``a <= 1``, and the model's samples at the times ``k dt`` (where the ESN reads them).
+    * any model with a ``_discretize(dt, method)`` hook (the continuous forms of
+      ``neurodyn.cells``: ``ContinuousIndRNN``, ``ContinuousJordan``,
+      ``ContinuousSecondOrderRNN``, ``GRUODE``, ``LSTMODE``...): what the hook returns, the
+      model's own discrete map.
 
     Parameters
     ----------
-    model : CTRNN (dense or sparse)
+    model : CTRNN (dense or sparse), ContinuousESN, or a model with ``_discretize``
     dt : float, positive
     method : {"euler", "exponential"}
     input_weights : array_like (n, m), optional
+        CTRNN only.
 
     >>> from neurodyn import CTRNN
     >>> net = CTRNN(np.zeros((2, 2)), tau=2.0, input=1.0)
     >>> rnn = discretize(net, 0.5, method="exponential")
     >>> bool(np.allclose(rnn.run(np.zeros((4, 2)))[-1], 1 - np.exp(-1.0)))
     True
+    >>> from neurodyn import ESN
+    >>> ct = ESN(10, leak_rate=0.25, seed=0).continuous(np.zeros(5), dt=0.5)
+    >>> discretize(ct, 0.5).leak_rate
+    0.25
     """
     from .ctrnn import CTRNN
+    from .esn import ContinuousESN
     from .inputs import Constant
 
-    if not isinstance(model, CTRNN):
-        raise TypeError(f"discretize needs a neurodyn CTRNN, got {type(model).__name__}")
     dt = _positive_dt(dt)
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; known: {', '.join(map(repr, METHODS))}")
+    if not isinstance(model, CTRNN):
+        if input_weights is not None:
+            raise ValueError(f"input_weights= is for a CTRNN, whose input has no weights; a "
+                             f"{type(model).__name__} has its own")
+        if isinstance(model, ContinuousESN):
+            return _esn_of(model, dt, method)
+        hook = getattr(type(model), "_discretize", None)
+        if hook is None:
+            raise TypeError(f"discretize needs a neurodyn CTRNN, a ContinuousESN or a model "
+                            f"with a discrete form (a _discretize method), got "
+                            f"{type(model).__name__}")
+        return model._discretize(dt, method)
     if not isinstance(model.input, Constant):
         raise ValueError(f"the model's input {model.input!r} varies in time; discretize "
                          "model.replace(input=0.0) (or its constant part) and pass the sampled "
@@ -477,6 +507,38 @@ def discretize(model, dt, method="euler", *, input_weights=None):
     return DiscreteRNN(model.W, U=input_weights, b=b, leak=leak, gain=model.gain,
                        theta=model.bias, activation=model.activation, nodes=model.nodes,
                        decay=decay, dt=dt, method=method)
+
+
+def _esn_of(model, dt, method):
+    """The discrete leaky ESN of a ContinuousESN (see :func:`discretize`)."""
+    from .esn import ESN
+
+    tau = model.tau
+    if not np.all(tau == tau[0]):
+        i = int(np.flatnonzero(tau != tau[0])[0])
+        raise ValueError(f"a ContinuousESN with one tau per unit has no discrete ESN form: "
+                         f"the ESN has one leak rate, but tau of unit {model.nodes[i]!r} is "
+                         f"{float(tau[i])!r} and of unit {model.nodes[0]!r} "
+                         f"{float(tau[0])!r}")
+    r = dt / float(tau[0])
+    a = r if method == "euler" else -np.expm1(-r)
+    if not a <= 1.0:
+        raise ValueError(f"dt = {dt!r} > tau = {float(tau[0])!r}: the Euler step's leak rate "
+                         f"dt / tau = {a!r} exceeds 1, which the ESN does not take; use "
+                         "dt <= tau or method='exponential'")
+    grid = np.arange(model.times.shape[0]) * dt
+    if not np.allclose(model.times, grid, rtol=1e-12, atol=1e-12 * dt):
+        k = int(np.flatnonzero(~np.isclose(model.times, grid, rtol=1e-12,
+                                           atol=1e-12 * dt))[0])
+        raise ValueError(f"the model's input samples are not at the times k dt: times[{k}] = "
+                         f"{float(model.times[k])!r}, not {float(grid[k])!r} (dt = {dt!r}); "
+                         "the discrete ESN reads one sample per step, so resample u on that "
+                         "grid (ESN.continuous(u, dt=dt)) or discretize with the samples' "
+                         "spacing")
+    return ESN(W=model.W, Win=model.Win, bias=model.bias, leak_rate=float(a),
+               spectral_radius=None, n_inputs=model.Win.shape[1],
+               activation=model.activation, sparse=bool(sp.issparse(model.W)),
+               nodes=model.nodes, seed=0)
 
 
 def _ctrnn_from_elman_kwargs(W_ih, W_hh=None, b_ih=None, b_hh=None, tau=1.0):
