@@ -14,7 +14,10 @@ where it makes sense, on ``solvers.MapSystem`` maps:
 * ``poincare_section`` / ``orbit_diagram`` — section crossings located by the engine's events;
 * ``energy_along`` — a model's energy (Lyapunov function) along a trajectory, and whether it
   ever rose;
-* ``oscillation_period`` — the period of a sampled oscillation, from its level crossings.
+* ``oscillation_period`` — the period of a sampled oscillation, from its level crossings;
+* ``linearize`` / ``slow_modes`` / ``slow_manifold`` — trained networks read from their
+  fixed and slow points: eigen-decomposition and time constants at a point, its marginal
+  modes, and isolated attractors versus line and ring attractors.
 """
 from .basins import Attractor, Basins, basins
 from .continuation import Bifurcation, Branch, continuation
@@ -26,10 +29,12 @@ from .limit_cycle import LimitCycle, limit_cycle, section_crossings
 from .lyapunov import LyapunovResult, kaplan_yorke, lyapunov_spectrum
 from .period import oscillation_period
 from .poincare import PoincareSection, orbit_diagram, poincare_section
+from .trained import Linearization, SlowManifold, linearize, slow_manifold, slow_modes
 
 __all__ = ["jacobian", "fixed_points", "slow_points", "classify", "FixedPoint", "FixedPoints",
            "SlowPoint",
            "continuation", "Branch", "Bifurcation", "lyapunov_spectrum", "kaplan_yorke",
            "LyapunovResult", "limit_cycle", "LimitCycle", "section_crossings", "basins",
            "Basins", "Attractor", "energy_along", "EnergyCheck", "poincare_section",
-           "PoincareSection", "orbit_diagram", "oscillation_period"]
+           "PoincareSection", "orbit_diagram", "oscillation_period", "linearize", "Linearization",
+           "slow_modes", "slow_manifold", "SlowManifold"]
