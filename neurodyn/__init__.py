@@ -9,15 +9,21 @@ liquid of LIF neurons on brian2, imported only when run) with ``SpikeInput``, ``
 ``AnalogInput``; ``neurodyn.datasets`` (Mackey–Glass, NARMA, Lorenz series); ``discretize`` turns a CTRNN into a discrete leaky RNN (``DiscreteRNN``,
 exportable to ``torch.nn.RNN``); ``neurodyn.analysis`` finds fixed points, limit cycles, Lyapunov
 spectra, basins and bifurcations of any of them; ``neurodyn.plot`` draws what they find
-(matplotlib, imported when a figure is drawn); ``save`` / ``load`` keep models in one open
+(matplotlib, imported when a figure is drawn); ``neurodyn.cells``, the rest of the RNN
+family as dynamical systems: ``RNN`` (the map of ``torch.nn.RNN``), ``Jordan``, ``IndRNN``,
+``MTRNN``, ``SecondOrderRNN`` (each with its continuous form), ``GRU`` / ``GRUODE``, ``LSTM`` /
+``LSTMODE`` (PyTorch's gate conventions, weights both ways), ``LTC`` (liquid time-constant
+networks, ncps's fused step and the ODE); ``save`` / ``load`` keep models in one open
 ``.npz`` file and results in NetCDF; ``python -m neurodyn`` (or ``neurodyn``) runs saved models
 from the command line.
 """
 __version__ = "0.1.0"
 
-from . import analysis, datasets, plot
+from . import analysis, cells, datasets, plot
 from .bam import BAM, BAMRecall, ContinuousBAM
 from .capacity import CapacityCurve, capacity_curve
+from .cells import (GRU, GRUODE, LSTM, LSTMODE, LTC, MTRNN, RNN, ContinuousIndRNN,
+                    ContinuousJordan, ContinuousSecondOrderRNN, IndRNN, Jordan, SecondOrderRNN)
 from .continuous_hopfield import ContinuousHopfield
 from .ctrnn import CTRNN
 from .discretize import DiscreteRNN, discretize
@@ -31,4 +37,6 @@ __all__ = ["analysis", "CTRNN", "Constant", "Sampled", "Sinusoid", "Hopfield", "
            "capacity_curve", "CapacityCurve", "ContinuousHopfield", "BAM", "BAMRecall",
            "ContinuousBAM", "discretize", "DiscreteRNN", "datasets", "ESN", "ContinuousESN",
            "memory_capacity", "LSM", "SpikeInput", "PoissonInput", "AnalogInput", "plot", "save",
-           "load", "FileFormatError"]
+           "load", "FileFormatError", "cells", "RNN", "Jordan", "ContinuousJordan", "IndRNN",
+           "ContinuousIndRNN", "MTRNN", "SecondOrderRNN", "ContinuousSecondOrderRNN", "GRU",
+           "GRUODE", "LSTM", "LSTMODE", "LTC"]

@@ -16,7 +16,10 @@ MODULES = ["solvers", "solvers.system", "solvers.solution", "solvers.integrate",
            "neurodyn.plot", "neurodyn.plot._base", "neurodyn.plot.series", "neurodyn.plot.phase",
            "neurodyn.plot.bifurcations", "neurodyn.plot.attractors", "neurodyn.plot.spikes",
            "neurodyn.plot.memory", "neurodyn.plot.devices", "neurodyn.plot.graphs",
-           "neurodyn.plot.sweeps"]
+           "neurodyn.plot.sweeps", "neurodyn.cells.gated", "neurodyn.cells.ltc",
+           "neurodyn.cells.rnn", "neurodyn.analysis.trained", "neurodyn.cells.indrnn",
+           "neurodyn.cells.jordan", "neurodyn.cells.second_order", "neurodyn.cells.mtrnn",
+           "neurodyn.cells"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -216,6 +216,50 @@ def test_continuous_esn_and_discrete_rnn(tmp_path):
         eq(back.run(X, h0=[0.1, -0.1]), rnn.run(X, h0=[0.1, -0.1]))
 
 
+def _rnn_family():
+    """One instance of every class of neurodyn.cells, with random weights and a sampled input."""
+    from neurodyn import cells
+
+    rng = np.random.default_rng(3)
+    n, m = 3, 2
+    X = rng.normal(size=(6, m))
+    r = lambda *shape: rng.normal(0.0, 0.5, shape)  # noqa: E731
+    G = nx.DiGraph()
+    for v, g in [("a", "fast"), ("b", "fast"), ("c", "slow")]:
+        G.add_node(v, group=g)
+    G.add_weighted_edges_from([("a", "b", 1.5), ("b", "c", -0.5), ("c", "a", 0.7)])
+    return [
+        cells.RNN(r(n, m), r(n, n), r(n), r(n), input=Sampled(np.arange(6.0), X, "zoh")),
+        cells.Jordan(r(4, m), r(4, n), r(4), r(n, 4), r(n), alpha=0.3, input=X[0]),
+        cells.ContinuousJordan(r(4, m), r(4, n), r(4), r(n, 4), tau=[1.0, 2.0, np.inf],
+                               input=X[1]),
+        cells.IndRNN(r(n, m), [0.5, -0.2, 0.9], r(n), leak=0.5, input=X[2]),
+        cells.ContinuousIndRNN(r(n, m), [0.5, -0.2, 0.9], tau=2.0, activation="tanh",
+                               input=Sinusoid([0.1, 0.2], [0.5, 0.0], 0.3)),
+        cells.SecondOrderRNN(r(n, m, n), r(n), input=X[3]),
+        cells.ContinuousSecondOrderRNN(r(n, m, n), r(n), tau=[1.0, 2.0, 3.0], input=X[4]),
+        cells.MTRNN.from_graph(G, tau={"fast": 2.0, "slow": 30.0}, dt=0.5, input=0.1),
+        cells.GRU(r(3 * n, m), r(3 * n, n), r(3 * n), r(3 * n), input=X[5]),
+        cells.GRUODE(r(3 * n, m), r(3 * n, n), input=Sampled(np.arange(6.0), X, "linear")),
+        cells.LSTM(r(4 * n, m), r(4 * n, n), input=X[0]),
+        cells.LSTMODE(r(4 * n, m), r(4 * n, n), r(4 * n), r(4 * n), input=X[1]),
+        cells.LTC(np.abs(r(n, n)), np.abs(r(m, n)), gleak=[1.0, 0.5, 2.0], cm=0.8,
+                  mu=r(n, n), erev=np.sign(r(n, n)), input=X[2]),
+    ]
+
+
+@pytest.mark.parametrize("i", range(13))
+def test_rnn_family_round_trips(tmp_path, i):
+    model = _rnn_family()[i]
+    back, _ = _round_trip(model, tmp_path, f"{type(model).__name__}.npz")
+    _same_kwargs(model, back)
+    y0 = np.linspace(-0.4, 0.4, model.n_states)
+    if isinstance(model, solvers.MapSystem):
+        eq(solvers.iterate(back, y0, 5).y, solvers.iterate(model, y0, 5).y)
+    else:
+        eq(_trajectory(back, y0), _trajectory(model, y0))
+
+
 def test_lsm_structure(tmp_path):
     for k, net in enumerate([LSM.random(n_exc=8, n_inh=2, p=0.3, n_inputs=2, p_in=0.5, seed=0),
                              LSM.column(shape=(2, 2, 2), n_inputs=1, seed=1),

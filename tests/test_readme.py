@@ -18,6 +18,8 @@ def test_readme_python_blocks_run(capsys, tmp_path, monkeypatch):
     # the bistable neuron's folds sit at the closed-form biases
     assert "unstable focus" in out and "28.999" in out
     assert "-2.93432, -5.06568" in out
+    # the RNN family: a random GRU's fixed points (two memories and the saddle between them)
+    assert "['stable', 'saddle', 'stable']" in out
     # reservoirs: Mackey-Glass one step ahead, memory capacity within its bound, a liquid fires
     nrmse = float(re.search(r"one-step NRMSE (\S+)", out).group(1))
     assert nrmse < 1e-2
