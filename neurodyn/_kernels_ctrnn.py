@@ -53,7 +53,8 @@ from numba.core.extending import register_jitable
 
 __all__ = ["ctrnn_dense_rhs", "ctrnn_dense_driven_rhs", "ctrnn_blas_rhs",
            "ctrnn_blas_driven_rhs", "ctrnn_sparse_rhs", "ctrnn_sparse_driven_rhs",
-           "ctrnn_dense_jac", "ctrnn_sparse_jac", "rhs_for", "ACTIVATIONS", "DENSE_BLAS_MIN_N"]
+           "ctrnn_dense_jac", "ctrnn_sparse_jac", "ctrnn_dense_pjac", "rhs_for", "ACTIVATIONS",
+           "DENSE_BLAS_MIN_N", "PJAC_BLOCKS"]
 
 # Activation codes (p[3]).
 ACT_SIGMOID = 0
@@ -283,3 +284,43 @@ def ctrnn_sparse_jac(t, y, p, J):
             J[i, j] += data[q] * d * rate[i]
     for i in range(n):
         J[i, i] -= rate[i]
+
+
+# Forward sensitivities (solvers.sensitivities): the parameter Jacobian df/dtheta. Its column
+# blocks, in this order: W row-major (W[a, b] is column a * n + b), bias, tau, gain.
+PJAC_BLOCKS = ("W", "bias", "tau", "gain")
+
+
+def ctrnn_dense_pjac(t, y, p, Jp):
+    """Jp = df/d(W, bias, tau, gain), dense W, any input kind; Jp arrives zeroed.
+
+    With s_j = sigma(x_j), x_j = g_j (y_j + theta_j) and u_i = -y_i + sum_j W[i, j] s_j + I_i:
+    df_i/dW[i, j] = s_j / tau_i, df_i/dtheta_j = W[i, j] g_j sigma'(x_j) / tau_i,
+    df_i/dtau_i = -u_i / tau_i^2, df_i/dg_j = W[i, j] (y_j + theta_j) sigma'(x_j) / tau_i.
+    One kernel for every input kind (the kind is a runtime integer): unlike the right-hand
+    side, nothing here is hot enough for the split to pay.
+    """
+    (rate, theta, gain, act, kind, off, amp, omega, phase, ts, vals, M, use_blas) = p
+    n = y.shape[0]
+    nn = n * n
+    c_bias = nn
+    c_tau = nn + n
+    c_gain = nn + 2 * n
+    k, frac = _sample_position(kind, ts, t)
+    # u_i accumulates in its own tau column, scaled at the end
+    for i in range(n):
+        Jp[i, c_tau + i] = _input_at(kind, i, t, off, amp, omega, phase, vals, k, frac) - y[i]
+    for j in range(n):
+        yt = y[j] + theta[j]
+        x = gain[j] * yt
+        s = _act(act, x)
+        ds = _dact(act, x)
+        for i in range(n):
+            w = M[i, j] if use_blas != 0 else M[j, i]
+            r = rate[i]
+            Jp[i, i * n + j] = r * s
+            Jp[i, c_bias + j] = r * w * gain[j] * ds
+            Jp[i, c_gain + j] = r * w * yt * ds
+            Jp[i, c_tau + i] += w * s
+    for i in range(n):
+        Jp[i, c_tau + i] *= -rate[i] * rate[i]

@@ -132,6 +132,9 @@ class CTRNN(FrozenModel, ODESystem):
     blas : bool
         Whether the dense kernel uses BLAS.
     rhs, jac, params, n_states, name : the :class:`solvers.ODESystem` protocol.
+    pjac, param_shapes : the parameter Jacobian for :func:`solvers.sensitivities`, w.r.t.
+        ``"W"`` (row-major), ``"bias"``, ``"tau"`` and ``"gain"`` in that column order
+        (dense ``W`` only; ``pjac`` is None for a sparse ``W``).
 
     The parameter tuple has one layout per storage type (documented in
     ``neurodyn._kernels_ctrnn``), so every dense CTRNN shares one compiled kernel and every
@@ -224,6 +227,10 @@ class CTRNN(FrozenModel, ODESystem):
                                _frozen(csc.data))
             rhs, jac = _k.rhs_for(True, False, constant), _k.ctrnn_sparse_jac
         super().__init__(rhs, n, params=params, jac=jac, name="CTRNN")
+        # The parameter Jacobian for solvers.sensitivities (dense storage only: a sparse W's
+        # parameters would be its stored entries, whose order the kernel's CSC copy changes).
+        self.pjac = None if dense is None else _k.ctrnn_dense_pjac
+        self.param_shapes = dict(zip(_k.PJAC_BLOCKS, ((n, n), (n,), (n,), (n,))))
         self.tau = tau
         self.bias = bias
         self.gain = gain

@@ -18,7 +18,9 @@ from .events import Event
 from ._checks import InvalidTypeError
 from .system import MapSystem, ODESystem
 from ._codegen import cache_dir
+from .sensitivity import SensitivitySolution, sensitivities
 
 __all__ = ["ODESystem", "MapSystem", "Solution", "Interrupted", "InvalidTypeError", "solve",
            "iterate", "compiled_loop", "METHODS", "cache_dir", "solve_ensemble",
-           "iterate_ensemble", "EnsembleSolution", "Event", "DenseOutput"]
+           "iterate_ensemble", "EnsembleSolution", "Event", "DenseOutput", "sensitivities",
+           "SensitivitySolution"]

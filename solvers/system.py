@@ -158,6 +158,11 @@ class ODESystem:
         Fills the ``(n, n)`` Jacobian ``J[i, j] = d f_i / d y_j`` in place.
     name : str, optional
         Shown in messages.
+    pjac : function ``pjac(t, y, p, Jp)``, optional
+        The parameter Jacobian for :func:`solvers.sensitivities`: fills ``Jp[i, c]``, the
+        derivative of ``f_i`` by parameter column ``c`` (``Jp`` is zeroed before each call).
+    param_shapes : mapping name -> shape, optional
+        The parameter blocks whose columns ``pjac`` fills, in order (required with ``pjac``).
 
     Example
     -------
@@ -171,7 +176,8 @@ class ODESystem:
     3
     """
 
-    def __init__(self, rhs, n_states, params=(), jac=None, name=None):
+    def __init__(self, rhs, n_states, params=(), jac=None, name=None, *, pjac=None,
+                 param_shapes=None):
         self.rhs = _check_kernel(rhs, "rhs")
         if rhs is None:
             raise TypeError("rhs is required")
@@ -179,6 +185,13 @@ class ODESystem:
         self.n_states = count("n_states", n_states, low=1)
         self.params = normalize_params(params, owner=name or getattr(rhs, "__name__", "system"))
         self.name = name or getattr(rhs, "__name__", "ODESystem")
+        if pjac is not None or param_shapes is not None:
+            # Only set when given: models (CTRNN) define these as their own attributes.
+            if pjac is None or param_shapes is None:
+                raise TypeError("pjac and param_shapes go together (the shapes name the "
+                                "columns pjac fills)")
+            self.pjac = _check_kernel(pjac, "pjac")
+            self.param_shapes = dict(param_shapes)
 
     def with_params(self, params):
         """Return a copy of this system with other parameters (same kernel, no recompilation).
@@ -188,7 +201,9 @@ class ODESystem:
         >>> ODESystem(decay, 1, (1.0,)).with_params((2.0,)).params
         (2.0,)
         """
-        return ODESystem(self.rhs, self.n_states, params, self.jac, self.name)
+        pjac = getattr(self, "pjac", None)
+        return ODESystem(self.rhs, self.n_states, params, self.jac, self.name, pjac=pjac,
+                         param_shapes=None if pjac is None else self.param_shapes)
 
     def __repr__(self):
         return f"ODESystem({self.name}, n_states={self.n_states})"
