@@ -41,7 +41,10 @@ The change of variables that makes it an Elman network (``torch.nn.RNN``,
 Every gain (zero included) is expressible. The torch network's hidden state is ``r``
 (:meth:`DiscreteRNN.elman_state` maps ``h`` to it); ``h`` is recovered from the torch outputs
 as ``h[k+1] = W sigma[k] + U x[k] + b``. With ``a != 1`` there is no exact Elman form (torch's
-RNN has no leak term), and :meth:`DiscreteRNN.to_torch` says so.
+RNN has no leak term): :meth:`DiscreteRNN.to_torch` then gives a ``LeakyRNNModule``, the
+leaky map itself written in torch (its state is ``h``), and :meth:`DiscreteRNN.from_torch`
+reads either module back. :meth:`DiscreteRNN.continuous` is the CTRNN again
+(``tau = dt / a``), and :func:`neurodyn.train.bptt` trains the CTRNN through these modules.
 
 Example
 -------
@@ -347,32 +350,93 @@ class DiscreteRNN(FrozenModel):
             W_hh = g[:, None] * W
         return g[:, None] * U, W_hh, g * c, np.zeros(self.n_states)
 
-    def to_torch(self, dtype=None):
-        """An exactly equivalent ``torch.nn.RNN`` (tanh, one layer, ``batch_first=False``).
+    def to_torch(self, dtype=None, *, form="auto"):
+        """This map as a torch module (``dtype`` default ``torch.float64``).
 
-        Needs leak ``a = 1`` for every neuron (Euler with ``dt = tau``); otherwise raises a
-        ValueError saying why. Its hidden state is :meth:`elman_state` of ours: for inputs
-        ``X`` (shape ``(T, m)``) and initial state ``h0``,
-        ``rnn(X, elman_state(h0)[None])[0]`` equals ``elman_state(run(X, h0))``.
+        ``form="elman"``: an exactly equivalent ``torch.nn.RNN`` (tanh, one layer,
+        ``batch_first=False``); needs leak ``a = 1`` for every neuron (Euler with
+        ``dt = tau``), else raises a ValueError saying why. Its hidden state is
+        :meth:`elman_state` of ours: ``rnn(X, elman_state(h0)[None])[0]`` equals
+        ``elman_state(run(X, h0))``. ``form="leaky"``: a ``LeakyRNNModule`` (see
+        ``neurodyn._leaky_torch``), this very update in torch for any leak, with state ``h``
+        itself: ``module(X, h0)[0]`` equals ``run(X, h0)``. ``form="auto"`` (default): Elman
+        when every ``a = 1``, else leaky.
 
-        Parameters
-        ----------
-        dtype : torch.dtype, optional
-            Default ``torch.float64`` (exact up to rounding); ``.float()`` it for speed.
+        >>> rnn = DiscreteRNN([[0.0, 1.0], [-1.0, 0.0]], leak=0.5, b=[0.5, 0.0])
+        >>> X = np.ones((3, 2))
+        >>> try:  # the torch extra
+        ...     import torch
+        ...     same = np.allclose(rnn.to_torch()(torch.from_numpy(X))[0].detach(), rnn.run(X))
+        ... except ImportError:
+        ...     same = True
+        >>> bool(same)
+        True
         """
-        W_ih, W_hh, b_ih, b_hh = self.elman_weights()
+        if form not in ("auto", "elman", "leaky"):
+            raise ValueError(f"unknown form {form!r}; known: 'auto', 'elman', 'leaky'")
+        if form == "auto":
+            form = "elman" if np.all(self.leak == 1.0) else "leaky"
+        weights = self.elman_weights() if form == "elman" else None  # refuse before importing
         try:
             import torch
         except ImportError as exc:
             raise ImportError(f"DiscreteRNN.to_torch needs PyTorch: {_TORCH_HINT}") from exc
+        from ._leaky_torch import elman_of, leaky_of
+
         dtype = torch.float64 if dtype is None else dtype
-        rnn = torch.nn.RNN(self.n_inputs, self.n_states, num_layers=1, nonlinearity="tanh",
-                           bias=True, batch_first=False, dtype=dtype)
-        with torch.no_grad():
-            for name, value in (("weight_ih_l0", W_ih), ("weight_hh_l0", W_hh),
-                                ("bias_ih_l0", b_ih), ("bias_hh_l0", b_hh)):
-                getattr(rnn, name).copy_(torch.as_tensor(value, dtype=dtype))
-        return rnn
+        return leaky_of(self, torch, dtype) if weights is None else elman_of(
+            self, weights, torch, dtype)
+
+    @classmethod
+    def from_torch(cls, module, *, nodes=None, dt=None, method=None):
+        """The DiscreteRNN of a module from :meth:`to_torch`: a ``LeakyRNNModule`` (or its
+        ``state_dict``) exactly (an identity ``weight_ih`` as ``U = None``, the same map); a
+        tanh ``torch.nn.RNN`` through :meth:`from_elman` (state ``r``, not the original
+        ``h``). ``nodes``, ``dt`` and ``method`` are not stored in a module.
+
+        >>> rnn = DiscreteRNN([[0.0, 1.0], [-1.0, 0.0]], leak=0.25, activation="sigmoid")
+        >>> try:  # the torch extra
+        ...     back = DiscreteRNN.from_torch(rnn.to_torch())
+        ... except ImportError:
+        ...     back = rnn
+        >>> back.activation, back.leak, back.U is None
+        ('sigmoid', array([0.25, 0.25]), True)
+        """
+        if hasattr(module, "weight_hh_l0"):
+            if dt is not None or method is not None:
+                raise ValueError("from_torch: a torch.nn.RNN (an Elman network, a = 1) has "
+                                 "no dt or method; CTRNN.from_elman(rnn, tau=dt) is its CTRNN")
+            return cls.from_elman(module, nodes=nodes)
+        from ._leaky_torch import discrete_kwargs
+
+        return cls(**discrete_kwargs(module), nodes=nodes, dt=dt, method=method)
+
+    def continuous(self, method=None, dt=None):
+        """The CTRNN whose discretization with step ``dt`` is this map (inverse of
+        :func:`discretize`): ``tau = dt / a`` (Euler, which needs ``decay = 1 - a``) or
+        ``-dt / log(decay)`` (exponential), ``W``, ``bias = theta``, ``gain``, ``input = b``.
+        ``method``, ``dt`` default to those recorded by :func:`discretize`. Discretize the
+        result with ``input_weights=rnn.U`` for this map again (``tau`` to rounding).
+
+        >>> from neurodyn import CTRNN
+        >>> net = CTRNN([[0.0, 1.0], [-1.0, 0.0]], tau=[1.0, 2.0], bias=0.5)
+        >>> discretize(net, 0.25).continuous().tau
+        array([1., 2.])
+        """
+        from .cells._kernels_basic_host import euler_form, tau_of_leak
+        from .ctrnn import CTRNN
+
+        method = (self.method or "euler") if method is None else method
+        if method not in METHODS:
+            raise ValueError(f"unknown method {method!r}; known: {', '.join(map(repr, METHODS))}")
+        if dt is None and self.dt is None:
+            raise ValueError("continuous() needs dt: this DiscreteRNN records none")
+        dt = _positive_dt(self.dt if dt is None else dt)
+        if method == "euler":
+            euler_form(self.leak, self.decay, self.nodes)
+        tau = tau_of_leak(dt, self.leak, self.decay, method, self.nodes)
+        return CTRNN(self.W, tau=tau, bias=self.theta, gain=self.gain, input=self.b,
+                     activation=self.activation, nodes=self.nodes)
 
     @classmethod
     def from_elman(cls, W_ih, W_hh=None, b_ih=None, b_hh=None, *, nodes=None):

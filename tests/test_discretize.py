@@ -185,10 +185,10 @@ def test_no_elman_form_when_leaky():
     with pytest.raises(ValueError, match=r"leak a = 0\.5.*method='euler' and dt equal"):
         discretize(net, 0.5).elman_weights()
     with pytest.raises(ValueError, match="exponential Euler has a = 1 - exp"):
-        discretize(net, 1.0, method="exponential").to_torch()
+        discretize(net, 1.0, method="exponential").to_torch(form="elman")
     mixed = _net(tau=[1.0, 1.0, 2.0])
     with pytest.raises(ValueError, match="neuron 2 has leak"):
-        discretize(mixed, 1.0).to_torch()
+        discretize(mixed, 1.0).to_torch(form="elman")
 
 
 @needs_torch

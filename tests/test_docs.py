@@ -19,7 +19,8 @@ MODULES = ["solvers", "solvers.system", "solvers.solution", "solvers.integrate",
            "neurodyn.plot.sweeps", "neurodyn.cells.gated", "neurodyn.cells.ltc",
            "neurodyn.cells.rnn", "neurodyn.analysis.trained", "neurodyn.cells.indrnn",
            "neurodyn.cells.jordan", "neurodyn.cells.second_order", "neurodyn.cells.mtrnn",
-           "neurodyn.cells"]
+           "neurodyn.cells", "solvers.sensitivity", "neurodyn.train.bptt",
+           "neurodyn.train._rls"]
 
 
 @pytest.mark.parametrize("name", MODULES)
