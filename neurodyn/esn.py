@@ -245,9 +245,14 @@ def _ridge_from_z(Z, n, c, d, ridge, X=None, Y=None):
     """
     from scipy.linalg.blas import dsyrk
 
-    k = Z.shape[0]
-    m = Z.shape[1] - n - 1
     G = dsyrk(1.0, Z, trans=1, lower=0)
+    return _ridge_from_gram(G, Z.shape[0], n, c, d, ridge, X=X, Y=Y)
+
+
+def _ridge_from_gram(G, k, n, c, d, ridge, X=None, Y=None):
+    """Ridge solution from the upper triangle of G = Z^T Z, Z = [X - c | Y - d | 1] with k
+    rows (also a sum of such Gram matrices over several sequences sharing c and d)."""
+    m = G.shape[0] - n - 1
     diag = np.diagonal(G)
     if not np.isfinite(diag).all():
         # A non-finite entry poisons its column's diagonal; find it to name it.
@@ -272,6 +277,13 @@ def _ridge_from_z(Z, n, c, d, ridge, X=None, Y=None):
         Wout = sla.lstsq(sym, Cxy, check_finite=False)[0]
     bias = (d + sy) - (c + sx) @ Wout
     return Wout, bias
+
+
+def _t():
+    # imported on first use: the training module imports this one
+    from . import _esn_training
+
+    return _esn_training
 
 
 def _rng(seed):
@@ -520,7 +532,9 @@ class ESN:
             for a in (csr.data, csr.indices, csr.indptr):
                 a.flags.writeable = False
             self.W = csr
-            self._WT = np.empty((0, 0))
+            # placeholders read-only like the real arrays: Numba types read-only and
+            # writable arrays apart, and the loops would compile once for each storage
+            self._WT = _frozen(np.empty((0, 0)))
             # Unsigned column indices: Numba then drops its negative-index wraparound select
             # from the gather (measured 15-25 % faster on W4's product); uint32 also halves
             # their memory traffic.
@@ -532,8 +546,8 @@ class ESN:
             dense = Wm.toarray() if sp.issparse(Wm) else np.asarray(Wm)
             self._WT = _frozen(dense.T)
             self.W = self._WT.T
-            self._csr = (np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.uint32),
-                         np.zeros(0))
+            self._csr = (_frozen(np.zeros(1), np.int64), _frozen(np.zeros(0), np.uint32),
+                         _frozen(np.zeros(0)))
 
         # ---- input, bias, feedback (drawn in this order, each drawn even when given, so
         # that giving one does not change the others)
@@ -643,7 +657,7 @@ class ESN:
         return self.state.copy(), self.last_output.copy()
 
     def _loop(self, U, n_steps, x, yprev, *, closed=False, teacher=None, fb_own=False,
-              X=None, save_from=0, Yout=None, shift=None):
+              X=None, save_from=0, Yout=None, shift=None, capture=None):
         n = self.n_reservoir
         if X is None:
             X = np.empty((0, n))
@@ -657,7 +671,8 @@ class ESN:
                 teacher = np.tile(yprev, (n_steps, 1))
             else:
                 teacher = np.empty((0, self.n_outputs))
-        capture = shift is not None
+        if capture is None:
+            capture = shift is not None
         if shift is None:
             shift = np.zeros(n)
         WoutT = (np.empty((self.n_outputs, n)) if self.Wout is None
@@ -702,7 +717,8 @@ class ESN:
         self.state = x
         return out
 
-    def fit(self, u, y, *, washout=0, ridge=None, x0=None, reset=False):
+    def fit(self, u, y, *, washout=0, ridge=None, x0=None, reset=False, method="ridge",
+            carry=False, rate=None):
         """Train the readout to map the states driven by ``u`` to the targets ``y``.
 
         Runs the reservoir on ``u`` (with output feedback, the teacher ``y[t-1]`` is fed back
@@ -710,11 +726,43 @@ class ESN:
         :func:`ridge_fit` (unregularised bias). Sets ``Wout`` (n, n_outputs), ``bias_out`` and
         leaves ``state`` / ``last_output`` at the end of ``u`` / ``y``. Returns ``self``.
 
+        Several sequences: ``u`` and ``y`` lists (or tuples) of arrays, pairwise of equal
+        length; ``washout`` an int for every sequence or one per sequence. Each sequence
+        starts from ``x0`` (zero if not given, output feedback from zero), or, with
+        ``carry=True``, where the previous one ended (the first one as for a single series:
+        ``x0``, ``reset`` or ``state``). The ridge readout is the one over the concatenated
+        states with the washouts removed, accumulated into one Gram matrix sequence by
+        sequence (the state matrices are never concatenated).
+
+        ``method``: ``"ridge"`` (above), or an online readout updated at every kept step
+        while the reservoir runs (compiled), on the features ``[x, 1]`` (the bias is a weight
+        of a constant feature, regularised like the others), from zero weights:
+        ``"rls"`` (recursive least squares with ``P(0) = I / ridge``; after the pass this is
+        exactly ridge regression with penalty ``ridge`` on weights and bias) or ``"lms"``
+        (least mean squares, ``w <- w - rate [x, 1] e^T`` with the a-priori error ``e``).
+
         >>> u = np.sin(np.arange(500) * 0.2)
         >>> esn = ESN(30, seed=0).fit(u[:-1], u[1:], washout=50)
         >>> esn.Wout.shape, esn.bias_out.shape
         ((30, 1), (1,))
+        >>> runs = [np.sin(np.arange(300) * 0.2 + p) for p in (0.0, 1.0, 2.0)]
+        >>> _ = esn.fit([r[:-1] for r in runs], [r[1:] for r in runs], washout=50)
+        >>> bool(np.abs(esn.predict(runs[0][:-1], reset=True)[50:, 0] - runs[0][51:]).max()
+        ...      < 1e-3)
+        True
         """
+        if method not in ("ridge", "rls", "lms"):
+            raise ValueError(f"method must be 'ridge', 'rls' or 'lms', got {method!r}")
+        if not isinstance(carry, (bool, np.bool_)):
+            raise InvalidTypeError(f"carry must be True or False, got {carry!r}")
+        ridge = self.ridge if ridge is None else _real(ridge, "ridge", lo=0.0)
+        if method != "ridge" or _t().is_sequences(u) or _t().is_sequences(y):
+            if method == "ridge":
+                return _t().fit_sequences(self, u, y, washout=washout, ridge=ridge, x0=x0,
+                                          reset=reset, carry=carry)
+            _t().fit_online(self, u, y, method=method, washout=washout, alpha=ridge,
+                            rate=rate, x0=x0, reset=reset, carry=carry)
+            return self
         U = _series(u, "u", self.n_inputs)
         Y = _series(y, "y", self.n_outputs)
         if Y.shape[0] != U.shape[0]:
@@ -724,7 +772,6 @@ class ESN:
                 or not 0 <= washout < T:
             raise ValueError(f"washout must be an integer in [0, {T - 1}] (u has {T} steps), "
                              f"got {washout!r}")
-        ridge = self.ridge if ridge is None else _real(ridge, "ridge", lo=0.0)
         x, yprev = self._start(x0, reset)
         n, m, k = self.n_reservoir, self.n_outputs, T - washout
         # The reservoir writes its states, shifted by the first kept state c, straight into
@@ -743,6 +790,45 @@ class ESN:
         self.state = x
         self.last_output = Y[-1].copy()
         return self
+
+    def train_force(self, y, u=None, *, alpha=1.0, washout=0, update_every=1, x0=None,
+                    reset=False, carry=False):
+        """FORCE learning (Sussillo & Abbott 2009): the readout ``z = Wout^T x + bias_out`` is
+        fed back (``Wfb``, so the ESN needs output feedback) while it learns the target ``y``
+        by recursive least squares, online, in closed loop with its own output.
+
+        At each step the reservoir is driven by ``u[t]`` (zero input when ``u`` is None) and
+        by its previous output ``z[t-1]``; the a-priori error ``e = z[t] - y[t]`` then updates
+        ``[Wout; bias_out]`` and ``P`` (from zero weights and ``P(0) = I / alpha``) every
+        ``update_every`` steps after ``washout``, with :func:`neurodyn.train._rls.rls_update`
+        in the compiled loop. Afterwards :meth:`predict` (with the same kind of input) runs
+        the network with learning off, feeding its own outputs back. ``y`` (and ``u``) may be
+        lists of sequences (``carry`` as in :meth:`fit`).
+
+        Returns the a-priori errors, shape ``(T - washout, n_outputs)`` (a list for lists).
+
+        >>> t = np.arange(4000)
+        >>> esn = ESN(200, spectral_radius=1.2, leak_rate=0.3, feedback_scaling=1.0,
+        ...           density=0.2, seed=0)
+        >>> err = esn.train_force(np.sin(2 * np.pi * t / 50), washout=100)
+        >>> z = esn.predict(np.zeros(500))          # learning off, its own output fed back
+        >>> bool(np.abs(z[:, 0] - np.sin(2 * np.pi * np.arange(4000, 4500) / 50)).max() < 0.05)
+        True
+        """
+        if self.Wfb is None:
+            raise ValueError("train_force needs output feedback: build the ESN with "
+                             "feedback_scaling > 0 or a given Wfb")
+        if not isinstance(carry, (bool, np.bool_)):
+            raise InvalidTypeError(f"carry must be True or False, got {carry!r}")
+        if u is None:
+            t = _t()
+            if t.is_sequences(y):
+                u = [np.zeros((np.shape(s)[0], self.n_inputs)) for s in y]
+            else:
+                u = np.zeros((_series(y, "y", self.n_outputs).shape[0], self.n_inputs))
+        return _t().fit_online(self, u, y, method="rls", washout=washout, alpha=alpha,
+                               x0=x0, reset=reset, carry=carry, fb_own=True,
+                               every=update_every)
 
     def _need_readout(self):
         if self.Wout is None:

@@ -586,13 +586,36 @@ class Readout:
                f"{W.shape[1] if W.ndim == 2 else 1} output(s)")
         return f"Readout(ridge={num(self.ridge)}, fitted: {W.shape[0]} features -> {out})"
 
-    def fit(self, X, Y):
-        """Fit ``W, b`` to features ``X`` (samples, features) and targets ``Y``; returns self."""
+    def fit(self, X, Y, *, washout=0):
+        """Fit ``W, b`` to features ``X`` (samples, features) and targets ``Y``; returns self.
+
+        ``X`` and ``Y`` may also be lists of arrays (one pair per run, e.g. the features of
+        several trials): the fit is the one over their concatenation, accumulated run by run
+        into one Gram matrix. ``washout`` (an int, or one per run) drops the first samples of
+        each run.
+
+        >>> X = [np.array([[0.0], [1.0], [2.0]]), np.array([[5.0], [3.0]])]
+        >>> ro = Readout(ridge=0.0).fit(X, [2.0 * x[:, 0] + 1.0 for x in X], washout=1)
+        >>> round(float(ro.W[0]), 10), round(ro.b, 10)
+        (2.0, 1.0)
+        """
+        from ._esn_training import is_sequences, ridge_fit_sequences
+
+        if is_sequences(X) or is_sequences(Y):
+            W, b = ridge_fit_sequences(X, Y, washout, self.ridge)
+            one = all(np.ndim(y) == 1 for y in Y)
+            self.W, self.b = (W[:, 0], float(b[0])) if one else (W, b)
+            return self
         Y = np.asarray(Y, dtype=np.float64)
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or Y.ndim not in (1, 2) or Y.shape[0] != X.shape[0]:
             raise ValueError(f"X must be (samples, features) and Y (samples,) or (samples, "
                              f"outputs) with the same samples; got {X.shape} and {Y.shape}")
+        washout = count("washout", washout)
+        if washout >= X.shape[0]:
+            raise ValueError(f"washout = {washout} must be in [0, {X.shape[0] - 1}]: X has "
+                             f"{X.shape[0]} samples")
+        X, Y = X[washout:], Y[washout:]
         self.W, self.b = ridge_fit(X, Y, self.ridge)
         if Y.ndim == 1:
             self.W, self.b = self.W[:, 0], float(self.b[0])
