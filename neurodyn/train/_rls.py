@@ -11,12 +11,24 @@ caller-owned scratch vector, and the rank-1 update of ``P`` is one pass over the
 ``N x N`` temporary, which is what ``P -= np.outer(k, Pr)`` costs in NumPy).
 """
 import numba
-import numpy as np
+import numpy as np  # noqa: F401 (the doctests use it)
 
-__all__ = ["rls_update", "lms_update"]
+__all__ = ["rls_update", "rls_update_parallel", "lms_update"]
 
 
-@numba.njit(cache=True, fastmath=False)
+@numba.njit(cache=True, fastmath={"reassoc"})
+def _row_dot(P, i, r):
+    # Reassociation lets LLVM vectorise this sum (a strict left-to-right chain cannot be):
+    # 3-4x faster at N = 1000. Each row's sum has one fixed order on a given machine, so the
+    # result does not depend on the thread count; across CPUs (vector widths) it may differ
+    # in the last bits, as BLAS does.
+    s = 0.0
+    for j in range(r.shape[0]):
+        s += P[i, j] * r[j]
+    return s
+
+
+@numba.njit(cache=True)
 def rls_update(P, r, e, w, Pr):
     """One RLS step in place on ``P`` (N, N), ``w`` (N, m) for the error ``e`` (m,) of the
     readout at ``r`` (N,); ``Pr`` (N,) is scratch. Returns ``1 / (1 + r^T P r)``.
@@ -27,15 +39,39 @@ def rls_update(P, r, e, w, Pr):
     (0.5, [1.0, 0.0], [0.5, 0.0, 0.0, 1.0])
     """
     N = r.shape[0]
+    for i in range(N):
+        Pr[i] = _row_dot(P, i, r)
     rPr = 0.0
     for i in range(N):
-        s = 0.0
-        for j in range(N):
-            s += P[i, j] * r[j]
-        Pr[i] = s
-        rPr += r[i] * s
+        rPr += r[i] * Pr[i]
     c = 1.0 / (1.0 + rPr)
     for i in range(N):
+        ki = c * Pr[i]
+        for j in range(N):
+            P[i, j] -= ki * Pr[j]
+        for o in range(e.shape[0]):
+            w[i, o] -= ki * e[o]
+    return c
+
+
+@numba.njit(cache=True, parallel=True)
+def rls_update_parallel(P, r, e, w, Pr):
+    """:func:`rls_update` with its two passes over ``P`` split by rows over the cores; the
+    same result bit for bit, whatever the number of threads (each row is one thread's, and
+    ``r^T P r`` is summed in order afterwards).
+
+    >>> P, w = np.eye(2), np.zeros((2, 1))
+    >>> rls_update_parallel(P, np.array([1.0, 0.0]), np.array([-2.0]), w, np.empty(2))
+    0.5
+    """
+    N = r.shape[0]
+    for i in numba.prange(N):
+        Pr[i] = _row_dot(P, i, r)
+    rPr = 0.0
+    for i in range(N):
+        rPr += r[i] * Pr[i]
+    c = 1.0 / (1.0 + rPr)
+    for i in numba.prange(N):
         ki = c * Pr[i]
         for j in range(N):
             P[i, j] -= ki * Pr[j]
