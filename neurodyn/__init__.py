@@ -13,13 +13,14 @@ spectra, basins and bifurcations of any of them; ``neurodyn.plot`` draws what th
 family as dynamical systems: ``RNN`` (the map of ``torch.nn.RNN``), ``Jordan``, ``IndRNN``,
 ``MTRNN``, ``SecondOrderRNN`` (each with its continuous form), ``GRU`` / ``GRUODE``, ``LSTM`` /
 ``LSTMODE`` (PyTorch's gate conventions, weights both ways), ``LTC`` (liquid time-constant
-networks, ncps's fused step and the ODE); ``save`` / ``load`` keep models in one open
+networks, ncps's fused step and the ODE); ``neurodyn.train``: FORCE learning, BPTT through
+PyTorch, forward sensitivities; ``ridge_fit`` and ``ESN.fit`` over lists of sequences; ``save`` / ``load`` keep models in one open
 ``.npz`` file and results in NetCDF; ``python -m neurodyn`` (or ``neurodyn``) runs saved models
 from the command line.
 """
 __version__ = "0.1.0"
 
-from . import analysis, cells, datasets, plot
+from . import analysis, cells, datasets, plot, train
 from .bam import BAM, BAMRecall, ContinuousBAM
 from .capacity import CapacityCurve, capacity_curve
 from .cells import (GRU, GRUODE, LSTM, LSTMODE, LTC, MTRNN, RNN, ContinuousIndRNN,
@@ -27,7 +28,7 @@ from .cells import (GRU, GRUODE, LSTM, LSTMODE, LTC, MTRNN, RNN, ContinuousIndRN
 from .continuous_hopfield import ContinuousHopfield
 from .ctrnn import CTRNN
 from .discretize import DiscreteRNN, discretize
-from .esn import ESN, ContinuousESN, memory_capacity
+from .esn import ESN, ContinuousESN, memory_capacity, ridge_fit
 from .hopfield import Hopfield, RecallResult
 from .inputs import Constant, Sampled, Sinusoid
 from .io import FileFormatError, load, save
@@ -39,4 +40,4 @@ __all__ = ["analysis", "CTRNN", "Constant", "Sampled", "Sinusoid", "Hopfield", "
            "memory_capacity", "LSM", "SpikeInput", "PoissonInput", "AnalogInput", "plot", "save",
            "load", "FileFormatError", "cells", "RNN", "Jordan", "ContinuousJordan", "IndRNN",
            "ContinuousIndRNN", "MTRNN", "SecondOrderRNN", "ContinuousSecondOrderRNN", "GRU",
-           "GRUODE", "LSTM", "LSTMODE", "LTC"]
+           "GRUODE", "LSTM", "LSTMODE", "LTC", "ridge_fit", "train"]

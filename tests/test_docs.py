@@ -20,7 +20,7 @@ MODULES = ["solvers", "solvers.system", "solvers.solution", "solvers.integrate",
            "neurodyn.cells.rnn", "neurodyn.analysis.trained", "neurodyn.cells.indrnn",
            "neurodyn.cells.jordan", "neurodyn.cells.second_order", "neurodyn.cells.mtrnn",
            "neurodyn.cells", "solvers.sensitivity", "neurodyn.train.bptt",
-           "neurodyn.train._rls"]
+           "neurodyn.train._rls", "neurodyn.train.force", "neurodyn.train"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -65,6 +65,7 @@ def test_sweep_example_compiles_nothing_new(tmp_path):
     ("lsm_patterns", ("--trials", "8")),
     ("memristive_network", ()),
     ("flip_flop", ()),
+    ("force_learning", ()),
 ])
 def test_example_writes_its_figure(name, args, tmp_path):
     out = run(f"{name}.py", tmp_path, *args)

@@ -20,6 +20,9 @@ def test_readme_python_blocks_run(capsys, tmp_path, monkeypatch):
     assert "-2.93432, -5.06568" in out
     # the RNN family: a random GRU's fixed points (two memories and the saddle between them)
     assert "['stable', 'saddle', 'stable']" in out
+    # training: FORCE on the published setup; the sensitivities' gradient has the weights' shape
+    assert float(re.search(r"FORCE test MAE (\S+)", out).group(1)) < 0.05
+    assert "(2, 2) (2,)" in out
     # reservoirs: Mackey-Glass one step ahead, memory capacity within its bound, a liquid fires
     nrmse = float(re.search(r"one-step NRMSE (\S+)", out).group(1))
     assert nrmse < 1e-2

@@ -1,2 +1,24 @@
-"""Training recurrent networks: FORCE learning and online readouts (recursive least squares),
-gradients by backpropagation through time (PyTorch) and by forward sensitivities."""
+"""Training recurrent networks.
+
+* :func:`force` — FORCE learning (Sussillo & Abbott 2009): a chaotic rate network whose
+  readout, fed back, is trained online by recursive least squares in one compiled loop;
+  returns the trained closed loop as an ordinary :class:`neurodyn.CTRNN`. :func:`force_target`
+  is the paper's target.
+* :func:`bptt` — a CTRNN discretized and trained by backpropagation through time in PyTorch
+  (the ``torch`` extra), returned as a CTRNN.
+* Forward sensitivities (real-time recurrent learning): :func:`solvers.sensitivities`, also
+  importable from here.
+* Online readouts of reservoirs: ``ESN.fit(..., method="rls" | "lms")``,
+  ``ESN.train_force``; fits over many sequences: ``ESN.fit(list_of_u, list_of_y)``.
+
+>>> import neurodyn.train as train
+>>> float(train.force_target(0.0))     # the target starts at 0
+0.0
+"""
+from solvers import SensitivitySolution, sensitivities
+
+from .bptt import BPTTResult, bptt
+from .force import ForceResult, force, force_target
+
+__all__ = ["force", "force_target", "ForceResult", "bptt", "BPTTResult", "sensitivities",
+           "SensitivitySolution"]
