@@ -191,6 +191,40 @@ def test_seeded_and_repeatable():
     assert not np.array_equal(a.x0, c.x0)
 
 
+def test_same_result_on_any_thread_count():
+    """The mat-vec and the RLS update run over the cores, row by row: one thread or all give
+    the same bits (checked within this process), and the serial RLS step is the parallel one."""
+    import numba
+
+    from neurodyn.train._rls import rls_update, rls_update_parallel
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("one thread only: nothing to compare")
+    t = 0.1 * np.arange(1, 1201)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = force(force_target(t), 600, n=300, seed=3)
+        numba.set_num_threads(min(4, numba.config.NUMBA_NUM_THREADS))
+        many = force(force_target(t), 600, n=300, seed=3)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one.z, many.z)
+    np.testing.assert_array_equal(one.w, many.w)
+    rng = np.random.default_rng(0)
+    P0 = np.eye(50) + 0.01 * rng.standard_normal((50, 50))
+    P0 = P0 + P0.T
+    r = np.tanh(rng.standard_normal(50))
+    out = []
+    for update in (rls_update, rls_update_parallel):
+        P, w = P0.copy(), np.zeros((50, 2))
+        c = update(P, r, np.array([0.3, -0.1]), w, np.empty(50))
+        out.append((c, P, w))
+    assert out[0][0] == out[1][0]
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+    np.testing.assert_array_equal(out[0][2], out[1][2])
+
+
 def test_blow_up_keeps_the_partial_run():
     # Euler with dt = 3 on dx/dt = -x + ... multiplies x by about -2 each step: overflow.
     F = force_target(3.0 * np.arange(1, 3001))
