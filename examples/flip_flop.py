@@ -13,8 +13,8 @@ hundred Adam steps on the CPU) learns it; :meth:`neurodyn.RNN.from_torch` turns 
 ``h -> tanh(W_hh h + b)`` it runs between pulses (input zero), and
 :func:`neurodyn.analysis.fixed_points` finds its fixed points from the states the network
 visits. The printout lists them: eight stable ones, one per corner of the output cube (the
-eight memories), and saddles between them, each with one unstable direction (|lambda| > 1)
-that leads to the two neighbouring memories. With matplotlib installed it also writes
+eight memories), and saddles between them, each with one unstable direction (an eigenvalue of
+modulus above 1) that leads to the two neighbouring memories. With matplotlib installed it also writes
 flip_flop.png: the trajectories and the fixed points in the plane of the hidden states' two
 principal components, and the outputs against their targets.
 """
