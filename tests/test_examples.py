@@ -68,6 +68,8 @@ def test_sweep_example_compiles_nothing_new(tmp_path):
     ("force_learning", ()),
 ])
 def test_example_writes_its_figure(name, args, tmp_path):
+    if name == "flip_flop":  # it trains its network in PyTorch (the torch extra)
+        pytest.importorskip("torch")
     out = run(f"{name}.py", tmp_path, *args)
     assert out.strip()
     check_figure(tmp_path / f"{name}.png")
