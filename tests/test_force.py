@@ -7,6 +7,8 @@ steps, 7,200 RLS updates of a 1000 x 1000 P) take ~13 s of CPU each and the Lyap
 of the N = 1000 network ~8.5 s; everything else ~2 s. The second seed doubles the cost of the
 file; it stays because one seed alone could pass by luck.
 """
+import importlib
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -223,6 +225,34 @@ def test_same_result_on_any_thread_count():
     assert out[0][0] == out[1][0]
     np.testing.assert_array_equal(out[0][1], out[1][1])
     np.testing.assert_array_equal(out[0][2], out[1][2])
+
+
+def test_ctrl_c_keeps_the_partial_run(monkeypatch):
+    """Ctrl-C reaches Python when a compiled chunk returns: the run stops there and keeps
+    what it computed, with the network trained so far."""
+    mod = importlib.import_module("neurodyn.train.force")  # the attribute is the function
+
+    real, calls = mod._force_steps, []
+
+    def interrupted_after_the_second_chunk(*args):
+        done = real(*args)
+        calls.append(args[1])
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return done
+
+    monkeypatch.setattr(mod, "_CHUNK", 150)
+    monkeypatch.setattr(mod, "_force_steps", interrupted_after_the_second_chunk)
+    F = force_target(DT * np.arange(1, 1001))
+    res = force(F, 600, n=40, seed=2)
+    assert res.status == -7 and not res.success and "Interrupted" in res.message
+    assert calls == [150, 300] and res.z.shape == (300, 1) and res.t[-1] == pytest.approx(30.0)
+    assert res.dw.shape == (150,) and res.x_trained is None
+    monkeypatch.setattr(mod, "_force_steps", real)
+    full = force(F, 600, n=40, seed=2)          # the same run, not interrupted
+    np.testing.assert_array_equal(res.z, full.z[:300])
+    # the network is the closed loop with the readout trained so far
+    np.testing.assert_allclose(res.network.W, res.J.toarray() + res.w_f @ res.w.T, atol=1e-15)
 
 
 def test_blow_up_keeps_the_partial_run():

@@ -40,6 +40,7 @@ __all__ = ["force", "force_target", "ForceResult"]
 
 SUCCESS = 0
 NON_FINITE = -3     # the code solvers.Solution uses for the same event
+INTERRUPTED = -7    # KeyboardInterrupt (Ctrl-C), as solvers.Solution and train.bptt
 _CHUNK = 2000       # steps per compiled call: Ctrl-C is seen between chunks
 
 
@@ -61,10 +62,11 @@ def force_target(t):
 
 @numba.njit(cache=True, parallel=True)
 def _force_steps(k0, k1, n_train, learn_every, dt, x, x_prev, r, z, indptr, indices, data, wf,
-                 w, P, Pr, e, target, z_out, dw_out):
+                 w, P, Pr, e, target, z_out, dw_out, reached):
     """Steps ``k0 .. k1 - 1`` in place on ``x, r, z, w, P``. Returns the first step whose
     state, readout or weight update is not finite (``x_prev`` then holds the state before
-    it), or ``k1``."""
+    it), or ``k1``; ``reached[0]`` gets the same value (a Ctrl-C raised as the call returns
+    would lose the return value)."""
     N = x.shape[0]
     m = z.shape[0]
     for k in range(k0, k1):
@@ -93,6 +95,7 @@ def _force_steps(k0, k1, n_train, learn_every, dt, x, x_prev, r, z, indptr, indi
             z[o] = s
             zsum += s
         if not (math.isfinite(xsum) and math.isfinite(zsum)):
+            reached[0] = k
             return k
         for o in range(m):
             z_out[k, o] = z[o]
@@ -109,7 +112,9 @@ def _force_steps(k0, k1, n_train, learn_every, dt, x, x_prev, r, z, indptr, indi
             dw = c * math.sqrt(p2 * e2)
             dw_out[(k + 1) // learn_every - 1] = dw
             if not math.isfinite(dw):
+                reached[0] = k
                 return k
+    reached[0] = k1
     return k1
 
 
@@ -121,7 +126,7 @@ class ForceResult:
     ----------
     network : neurodyn.CTRNN or None
         The trained closed loop ``dx/dt = -x + (J + w_f w^T) tanh(x)`` (dense ``W``, tanh,
-        tau = 1), whose readout is :meth:`readout`; None when the run failed.
+        tau = 1), whose readout is :meth:`readout`; None when the run blew up.
     J : scipy.sparse.csr_matrix, shape (N, N)
         The fixed recurrent weights.
     w_f, w : ndarray, shape (N, m)
@@ -140,7 +145,9 @@ class ForceResult:
     dt, alpha : float
     status : int
         0 success; -3 a state, the readout or a weight update became non-finite (the traces
-        and ``x_final`` stop at the last finite step; ``w`` is as the run left it).
+        and ``x_final`` stop at the last finite step; ``w`` is as the run left it); -7
+        interrupted by Ctrl-C (traces, ``x_final`` and ``network`` as far as the run got: the
+        compiled loop notices at its next return to Python, every 2000 steps).
     message : str
     success : bool
 
@@ -361,6 +368,7 @@ def force(target, n_train=None, *, n=None, g=None, p=None, J=None, w_f=None, x0=
     indptr = Jc.indptr.astype(np.int64)
     indices = Jc.indices.astype(np.int64)
     x_prev = np.empty(N)
+    reached = np.zeros(1, dtype=np.int64)
     x_trained = x.copy() if n_train == 0 else None
 
     status, k = SUCCESS, 0
@@ -368,8 +376,22 @@ def force(target, n_train=None, *, n=None, g=None, p=None, J=None, w_f=None, x0=
         stop = min(n_steps, k + _CHUNK)
         if k < n_train < stop:
             stop = n_train  # pause where training ends, to keep that state
-        done = _force_steps(k, stop, n_train, learn_every, dt, x, x_prev, r, z, indptr, indices,
-                            Jc.data, wf, w, P, Pr, e, F, z_out, dw)
+        reached[0] = -1
+        try:
+            done = _force_steps(k, stop, n_train, learn_every, dt, x, x_prev, r, z, indptr,
+                                indices, Jc.data, wf, w, P, Pr, e, F, z_out, dw, reached)
+        except KeyboardInterrupt:
+            # Compiled code does not see Ctrl-C: it is raised once the chunk has returned
+            # (or before it started), and `reached` says how far the chunk went.
+            done = int(reached[0])
+            if 0 <= done < stop:
+                status, k = NON_FINITE, done
+                x = x_prev
+            else:
+                status, k = INTERRUPTED, (k if done < 0 else done)
+                if k == n_train and x_trained is None:
+                    x_trained = x.copy()
+            break
         if done < stop:
             status, k = NON_FINITE, done
             x = x_prev
@@ -383,6 +405,10 @@ def force(target, n_train=None, *, n=None, g=None, p=None, J=None, w_f=None, x0=
 
     if status == SUCCESS:
         message = "FORCE run completed."
+    elif status == INTERRUPTED:
+        message = (f"Interrupted (KeyboardInterrupt) after step {k - 1} (t = {k * dt:.17g}), "
+                   f"{'in training' if k < n_train else 'in testing'}: traces, x_final and "
+                   "the network trained so far kept.")
     else:
         message = (f"Non-finite state or readout (NaN or inf) at step {k} (t = "
                    f"{(k + 1) * dt:.17g}): the run blew up (alpha too small, dt too large?); "
@@ -391,7 +417,7 @@ def force(target, n_train=None, *, n=None, g=None, p=None, J=None, w_f=None, x0=
     n_up = min(n_updates, k // learn_every)
     del P
     network = None
-    if status == SUCCESS:
+    if status != NON_FINITE:
         W = Jc.toarray()
         W += wf @ w.T
         network = CTRNN(W, activation="tanh")
