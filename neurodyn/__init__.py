@@ -14,13 +14,17 @@ family as dynamical systems: ``RNN`` (the map of ``torch.nn.RNN``), ``Jordan``, 
 ``MTRNN``, ``SecondOrderRNN`` (each with its continuous form), ``GRU`` / ``GRUODE``, ``LSTM`` /
 ``LSTMODE`` (PyTorch's gate conventions, weights both ways), ``LTC`` (liquid time-constant
 networks, ncps's fused step and the ODE); ``neurodyn.train``: FORCE learning, BPTT through
-PyTorch, forward sensitivities; ``ridge_fit`` and ``ESN.fit`` over lists of sequences; ``save`` / ``load`` keep models in one open
+PyTorch, forward sensitivities, evolution (CMA-ES, a genetic algorithm); ``Agent`` /
+``couple`` join a CTRNN to a body from ``neurodyn.plants`` (pendulum, cart-pole, Wieland's
+double pole) as one compiled system; ``ridge_fit`` and ``ESN.fit`` over lists of sequences; ``save`` / ``load`` keep models in one open
 ``.npz`` file and results in NetCDF; ``python -m neurodyn`` (or ``neurodyn``) runs saved models
 from the command line.
 """
 __version__ = "0.1.0"
 
 from . import analysis, cells, datasets, plot, train
+from . import plants
+from .agent import Agent, couple
 from .bam import BAM, BAMRecall, ContinuousBAM
 from .capacity import CapacityCurve, capacity_curve
 from .cells import (GRU, GRUODE, LSTM, LSTMODE, LTC, MTRNN, RNN, ContinuousIndRNN,
@@ -33,6 +37,7 @@ from .hopfield import Hopfield, RecallResult
 from .inputs import Constant, Sampled, Sinusoid
 from .io import FileFormatError, load, save
 from .lsm import LSM, AnalogInput, PoissonInput, SpikeInput
+from .plants import CartPole, DoublePole, LinearPlant, Pendulum, Plant, plant_system
 
 __all__ = ["analysis", "CTRNN", "Constant", "Sampled", "Sinusoid", "Hopfield", "RecallResult",
            "capacity_curve", "CapacityCurve", "ContinuousHopfield", "BAM", "BAMRecall",
@@ -40,4 +45,5 @@ __all__ = ["analysis", "CTRNN", "Constant", "Sampled", "Sinusoid", "Hopfield", "
            "memory_capacity", "LSM", "SpikeInput", "PoissonInput", "AnalogInput", "plot", "save",
            "load", "FileFormatError", "cells", "RNN", "Jordan", "ContinuousJordan", "IndRNN",
            "ContinuousIndRNN", "MTRNN", "SecondOrderRNN", "ContinuousSecondOrderRNN", "GRU",
-           "GRUODE", "LSTM", "LSTMODE", "LTC", "ridge_fit", "train"]
+           "GRUODE", "LSTM", "LSTMODE", "LTC", "ridge_fit", "train", "Agent", "couple", "plants",
+           "Plant", "Pendulum", "CartPole", "DoublePole", "LinearPlant", "plant_system"]

@@ -88,6 +88,8 @@ _CLASSES = {f"{module}:{name}": how for module, names, how in [
     ("neurodyn.cells.jordan", ["Jordan", "ContinuousJordan"], _FROZEN),
     ("neurodyn.cells.second_order", ["SecondOrderRNN", "ContinuousSecondOrderRNN"], _FROZEN),
     ("neurodyn.cells.mtrnn", ["MTRNN"], _FROZEN),
+    ("neurodyn.plants", ["Pendulum", "CartPole", "DoublePole", "LinearPlant"], _FROZEN),
+    ("neurodyn.agent", ["Agent"], _FROZEN),
     ("circuits.network", ["MemristiveNetwork"], _FROZEN),
     ("circuits.hopfield_tank", ["HopfieldTank"], _FROZEN),
     ("circuits.devices", ["HPMemristor", "VTEAM"], _FROZEN),

@@ -21,7 +21,9 @@ MODULES = ["solvers", "solvers.system", "solvers.solution", "solvers.integrate",
            "neurodyn.cells.rnn", "neurodyn.analysis.trained", "neurodyn.cells.indrnn",
            "neurodyn.cells.jordan", "neurodyn.cells.second_order", "neurodyn.cells.mtrnn",
            "neurodyn.cells", "solvers.sensitivity", "neurodyn.train.bptt",
-           "neurodyn.train._rls", "neurodyn.train.force", "neurodyn.train"]
+           "neurodyn.train._rls", "neurodyn.train.force", "neurodyn.train", "neurodyn.agent",
+           "neurodyn.plants", "neurodyn.train.evolve", "neurodyn.train._genome",
+           "neurodyn.train._agent_genome"]
 
 
 HAVE_TORCH = importlib.util.find_spec("torch") is not None

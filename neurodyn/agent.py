@@ -1,0 +1,239 @@
+"""Agents: a CTRNN controller coupled to a body (a plant) as one compiled dynamical system.
+
+Evolutionary robotics in the style of Beer: sensors feed the body's state to the neurons, the
+neurons' outputs drive the body's motors, and the joined system ``z = [neurons; body]`` is an
+ordinary :class:`solvers.ODESystem` — :func:`solvers.solve`, :func:`solvers.solve_ensemble`,
+events and the analysis functions take it unchanged.
+
+A plant is anything with the attributes of :class:`neurodyn.plants.Plant`: a kernel
+``rhs(t, x, p, u, dxdt)`` (plain restricted Python at module level, as a model kernel, with
+an input vector ``u``), ``n`` states, ``n_inputs`` inputs, its ``params`` tuple, the input
+range ``input_low``/``input_high`` and failure ``limits``.
+
+One kernel is compiled per (controller kernel, plant kernel): every agent of a population —
+whatever its weights, sensors or motors — shares it.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import math
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+import solvers
+from solvers import _codegen
+from solvers._checks import real_array
+
+from ._model import FrozenModel
+from .ctrnn import CTRNN
+
+__all__ = ["Agent", "couple"]
+
+_TEMPLATE = Path(__file__).resolve().parent / "_agent_template.py"
+_lock = threading.Lock()
+_kernels: dict = {}
+
+
+def _kernel_for(controller_rhs, plant_rhs):
+    """The agent kernel joining these two kernels (one generated module per pair)."""
+    key = (controller_rhs, plant_rhs)
+    fn = _kernels.get(key)
+    if fn is not None:
+        return fn
+    with _lock:
+        fn = _kernels.get(key)
+        if fn is not None:
+            return fn
+        for what, k in (("controller", controller_rhs), ("plant", plant_rhs)):
+            mod = sys.modules.get(getattr(k, "__module__", None) or "")
+            if mod is None or getattr(mod, k.__name__, None) is not k:
+                raise TypeError(f"the {what} kernel {k!r} must be a module-level function "
+                                "(importable by name) so the agent's kernel can import it")
+        # Compiled by the engine's kernel jit (inlined at Numba-IR level, cached), so plain
+        # Python kernels work as well as register_jitable ones.
+        header = ("from solvers._codegen import jit_kernel as _jit\n"
+                  f"from {controller_rhs.__module__} import {controller_rhs.__name__} "
+                  "as _controller\n"
+                  f"from {plant_rhs.__module__} import {plant_rhs.__name__} as _plant\n"
+                  "controller = _jit(_controller)\n"
+                  "plant = _jit(_plant)\n")
+        src = header + _TEMPLATE.read_text()
+        digest = hashlib.sha256(src.encode()).hexdigest()[:16]
+        name = f"_neurodyn_agent_{digest}"
+        folder = _codegen.cache_dir()
+        folder = (folder / "agents") if folder is not None else \
+            Path(tempfile.gettempdir()) / f"neurodyn-agents-{os.getuid()}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.py"
+        if not path.is_file() or path.read_text() != src:
+            # Another process may write the same file at the same time: write aside, rename.
+            tmp = folder / f".{name}.{os.getpid()}.tmp"
+            tmp.write_text(src)
+            os.replace(tmp, path)
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        fn = _kernels[key] = module.agent_rhs
+        return fn
+
+
+def _limits_g(t, z, p):
+    """Distance to the nearest failure bound: min_k (lim_k - |x_k|); negative once failed."""
+    S = p[2]
+    lim = p[8]
+    n = S.shape[0]
+    g = math.inf
+    for k in range(lim.shape[0]):
+        if lim[k] < math.inf:
+            d = lim[k] - abs(z[n + k])
+            if d < g:
+                g = d
+    return g
+
+
+class Agent(FrozenModel, solvers.ODESystem):
+    """A CTRNN controller and a plant joined into one ODE system, state ``[y; x]``.
+
+    Parameters
+    ----------
+    controller : neurodyn.CTRNN
+        The nervous system (``n`` neurons, dense or sparse ``W``; its own input adds to the
+        sensors').
+    plant : neurodyn.plants.Plant
+        The body (``m`` states, ``q`` inputs).
+    sensors : array (n, m)
+        Neuron ``i`` receives ``sum_k sensors[i, k] x_k + sensor_offset[i]`` as input current
+        (``tau_i dy_i/dt = ... + I_i``).
+    motors : array (q, n)
+        The plant's input ``u_j = clip(sum_i motors[j, i] o_i + motor_offset[j])`` to
+        ``[plant.input_low, plant.input_high]``, with ``o_i = sigma(g_i (y_i + theta_i))``
+        the neuron's output.
+    sensor_offset : array (n,), optional (zeros)
+    motor_offset : array (q,), optional (zeros)
+
+    Attributes
+    ----------
+    n_neurons, n_body : int
+        Sizes of the two parts of the state.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from neurodyn.plants import LinearPlant
+    >>> body = LinearPlant(A=[[-1.0]], B=[[1.0]])
+    >>> net = CTRNN(np.zeros((1, 1)), bias=0.0)             # output 1/2, constant
+    >>> agent = Agent(net, body, sensors=[[0.0]], motors=[[2.0]])
+    >>> sol = solvers.solve(agent, (0.0, 20.0), [0.0, 0.0], rtol=1e-10, atol=1e-12)
+    >>> round(float(sol.y[-1, 1]), 6)                        # x -> u = 2 * 1/2
+    1.0
+    """
+
+    _ctor_args = ("controller", "plant", "sensors", "motors", "sensor_offset", "motor_offset")
+
+    def __init__(self, controller, plant, *, sensors, motors, sensor_offset=None,
+                 motor_offset=None):
+        if not isinstance(controller, CTRNN):
+            raise TypeError(f"controller must be a neurodyn.CTRNN, got "
+                            f"{type(controller).__name__}")
+        for attr in ("rhs", "n", "n_inputs", "params", "input_low", "input_high", "limits"):
+            if not hasattr(plant, attr):
+                raise TypeError(f"plant must be a neurodyn.plants.Plant (it has no {attr!r}), "
+                                f"got {type(plant).__name__}")
+        n, m, q = controller.n_states, int(plant.n), int(plant.n_inputs)
+        S = real_array("sensors", sensors, shape=(n, m),
+                       per=f"(neurons, body states) = ({n}, {m})")
+        Mo = real_array("motors", motors, shape=(q, n),
+                        per=f"(plant inputs, neurons) = ({q}, {n})")
+        s_off = np.zeros(n) if sensor_offset is None else real_array(
+            "sensor_offset", sensor_offset, shape=(n,), per="one value per neuron")
+        m_off = np.zeros(q) if motor_offset is None else real_array(
+            "motor_offset", motor_offset, shape=(q,), per="one value per plant input")
+        arrays = []
+        for a in (S, s_off, Mo, m_off):
+            a = np.array(a, dtype=np.float64, order="C")
+            if not np.all(np.isfinite(a)):
+                raise ValueError("sensors, motors and their offsets must be finite")
+            a.flags.writeable = False
+            arrays.append(a)
+        S, s_off, Mo, m_off = arrays
+        lo = np.ascontiguousarray(plant.input_low, dtype=np.float64)
+        hi = np.ascontiguousarray(plant.input_high, dtype=np.float64)
+        lim = np.ascontiguousarray(plant.limits, dtype=np.float64)
+        params = (controller.params, tuple(plant.params), S, s_off, Mo, m_off, lo, hi, lim)
+        solvers.ODESystem.__init__(self, _kernel_for(controller.rhs, plant.rhs), n + m,
+                                   params=params, name=f"Agent[CTRNN, {plant.name}]")
+        self.controller = controller
+        self.plant = plant
+        self.sensors = S
+        self.motors = Mo
+        self.sensor_offset = s_off
+        self.motor_offset = m_off
+        self.n_neurons = n
+        self.n_body = m
+        self._freeze()
+
+    def initial_state(self, body, neurons=None):
+        """The joined initial state ``[neurons; body]`` (neurons at zero by default).
+
+        >>> from neurodyn.plants import LinearPlant
+        >>> a = Agent(CTRNN(np.zeros((2, 2))), LinearPlant([[0.0]], [[1.0]]),
+        ...           sensors=np.zeros((2, 1)), motors=np.zeros((1, 2)))
+        >>> a.initial_state([0.5]).tolist()
+        [0.0, 0.0, 0.5]
+        """
+        x = real_array("body", body, shape=(self.n_body,), per="one value per body state")
+        y = np.zeros(self.n_neurons) if neurons is None else real_array(
+            "neurons", neurons, shape=(self.n_neurons,), per="one value per neuron")
+        return np.concatenate([y, x])
+
+    def body(self, z):
+        """The body part of a state or of a trajectory's rows (``z[..., n:]``)."""
+        return np.asarray(z)[..., self.n_neurons:]
+
+    def neurons(self, z):
+        """The neural part of a state or of a trajectory's rows (``z[..., :n]``)."""
+        return np.asarray(z)[..., :self.n_neurons]
+
+    def failure_event(self):
+        """A terminal :class:`solvers.Event` firing when a body state leaves the plant's
+        ``limits`` ("the pole fell"): ``g = min_k (limit_k - |x_k|)`` crosses zero downward.
+        One compiled event serves every agent.
+
+        >>> from neurodyn.plants import LinearPlant
+        >>> body = LinearPlant([[0.0]], [[1.0]], limits=[1.0])
+        >>> a = Agent(CTRNN(np.zeros((1, 1))), body, sensors=[[0.0]], motors=[[1.0]])
+        >>> sol = solvers.solve(a, (0.0, 10.0), [0.0, 0.0], events=[a.failure_event()])
+        >>> sol.status, round(float(sol.t[-1]), 6)           # x = t / 2 reaches 1 at t = 2
+        (1, 2.0)
+        """
+        return solvers.Event(_limits_g, terminal=True, direction=-1)
+
+    def with_controllers(self, controllers):
+        """Agents with the same body, sensors and motors and each of these controllers (a
+        population, for :func:`solvers.solve_ensemble`)."""
+        return [self.replace(controller=c) for c in controllers]
+
+    def __repr__(self):
+        return (f"Agent({self.n_neurons} neurons, {self.plant.name} with {self.n_body} states, "
+                f"{self.motors.shape[0]} motors)")
+
+
+def couple(controller, plant, *, sensors, motors, sensor_offset=None, motor_offset=None):
+    """Join a controller and a plant into an :class:`Agent` (see there).
+
+    >>> import numpy as np
+    >>> from neurodyn.plants import LinearPlant
+    >>> agent = couple(CTRNN(np.zeros((2, 2))), LinearPlant([[0.0]], [[1.0]]),
+    ...                sensors=[[1.0], [0.0]], motors=[[1.0, -1.0]])
+    >>> agent.n_states
+    3
+    """
+    return Agent(controller, plant, sensors=sensors, motors=motors,
+                 sensor_offset=sensor_offset, motor_offset=motor_offset)
