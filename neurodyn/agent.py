@@ -30,12 +30,14 @@ import solvers
 from solvers import _codegen
 from solvers._checks import real_array
 
+from . import _kernels_ctrnn as _kctrnn
 from ._model import FrozenModel
 from .ctrnn import CTRNN
 
 __all__ = ["Agent", "couple"]
 
 _TEMPLATE = Path(__file__).resolve().parent / "_agent_template.py"
+_TEMPLATE_DENSE = Path(__file__).resolve().parent / "_agent_template_dense.py"
 _lock = threading.Lock()
 _kernels: dict = {}
 
@@ -63,7 +65,10 @@ def _kernel_for(controller_rhs, plant_rhs):
                   f"from {plant_rhs.__module__} import {plant_rhs.__name__} as _plant\n"
                   "controller = _jit(_controller)\n"
                   "plant = _jit(_plant)\n")
-        src = header + _TEMPLATE.read_text()
+        # A dense CTRNN with constant input (what evolution builds) gets its own template,
+        # which computes each neuron's output once for the recurrence and the motors.
+        dense = controller_rhs in (_kctrnn.ctrnn_dense_rhs, _kctrnn.ctrnn_blas_rhs)
+        src = header + (_TEMPLATE_DENSE if dense else _TEMPLATE).read_text()
         digest = hashlib.sha256(src.encode()).hexdigest()[:16]
         name = f"_neurodyn_agent_{digest}"
         folder = _codegen.cache_dir()

@@ -102,6 +102,28 @@ def test_agent_equals_a_hand_written_kernel_of_the_same_agent():
     np.testing.assert_allclose(sol.y, ref.y.T, rtol=0, atol=1e-8)
 
 
+@pytest.mark.parametrize("storage", ["sparse", "blas", "driven"])
+def test_every_controller_storage_gives_the_same_agent(storage):
+    # Dense controllers with a constant input have their own template (outputs computed once);
+    # sparse, BLAS and time-varying-input controllers go through the CTRNN's own kernel.
+    import scipy.sparse as sp
+    from neurodyn import Sinusoid
+
+    a = _cartpole_agent()
+    net = a.controller
+    if storage == "sparse":
+        other = a.replace(controller=CTRNN(sp.csr_matrix(net.W), tau=net.tau, bias=net.bias))
+    elif storage == "blas":
+        other = a.replace(controller=net.replace(blas=True))
+    else:  # a sinusoid of amplitude 0 is a constant input through the driven kernel
+        other = a.replace(controller=net.replace(input=Sinusoid(0.0, 1.0, offset=0.0)))
+    assert other.rhs is not a.rhs or storage == "blas"
+    z0 = a.initial_state([0.1, 0.0, 0.05, -0.1], neurons=[0.2, -0.1, 0.0])
+    kw = dict(t_eval=np.linspace(0.0, 2.0, 21), method="dop853", rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(solvers.solve(other, (0.0, 2.0), z0, **kw).y,
+                               solvers.solve(a, (0.0, 2.0), z0, **kw).y, rtol=0, atol=1e-9)
+
+
 def test_one_kernel_per_controller_and_plant_type():
     a, b = _cartpole_agent(0), _cartpole_agent(1)
     assert a.rhs is b.rhs
@@ -233,3 +255,25 @@ def test_cmaes_balances_the_double_pole_with_velocities():
     assert np.all(np.abs(x[:, 0]) <= 2.4)
     assert np.all(np.abs(x[:, [2, 4]]) <= np.deg2rad(36.0))
     assert not np.any(best.plant.failed(x))
+
+
+def test_analysis_takes_an_agent_as_any_system():
+    # Neuron y driven by the body x (sensor s), body x' = -x + M sigma(y + theta): the
+    # equilibria solve x = M sigma(s x + theta) (y = s x). One equilibrium for this choice
+    # (the map's slope |M s sigma'| < 1), found by fixed_points; its residual and its
+    # eigenvalues checked against the hand-written Jacobian.
+    from scipy.optimize import brentq
+
+    from neurodyn.analysis import fixed_points
+
+    s, th, M = 0.8, -0.3, 1.5
+    a = Agent(CTRNN(np.zeros((1, 1)), bias=th), LinearPlant([[-1.0]], [[1.0]]),
+              sensors=[[s]], motors=[[M]])
+    x_star = brentq(lambda x: M * sig(s * x + th) - x, -10.0, 10.0, xtol=1e-14)
+    fps = fixed_points(a, box=(-5.0, 5.0))
+    assert len(fps) == 1 and fps[0].stability == "stable node"
+    np.testing.assert_allclose(fps[0].x, [s * x_star, x_star], atol=1e-9)
+    d = sig(s * x_star + th) * (1 - sig(s * x_star + th))
+    J = np.array([[-1.0, s], [M * d, -1.0]])
+    np.testing.assert_allclose(np.sort(fps[0].eigenvalues.real), np.sort(np.linalg.eigvals(J).real),
+                               atol=1e-6)

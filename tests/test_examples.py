@@ -66,10 +66,14 @@ def test_sweep_example_compiles_nothing_new(tmp_path):
     ("memristive_network", ()),
     ("flip_flop", ()),
     ("force_learning", ()),
+    ("evolve_cpg", ()),
+    ("double_pole", ()),
 ])
 def test_example_writes_its_figure(name, args, tmp_path):
     if name == "flip_flop":  # it trains its network in PyTorch (the torch extra)
         pytest.importorskip("torch")
+    if name in ("evolve_cpg", "double_pole"):  # CMA-ES through pycma (the train extra)
+        pytest.importorskip("cma")
     out = run(f"{name}.py", tmp_path, *args)
     assert out.strip()
     check_figure(tmp_path / f"{name}.png")

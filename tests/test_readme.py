@@ -39,6 +39,8 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
     # the analysis block: Beer's oscillator has one unstable focus and a cycle of period ~29;
     # the bistable neuron's folds sit at the closed-form biases
     assert "unstable focus" in out and "28.999" in out
+    # agents: CMA-ES balanced the double pole for the whole 1000 s (status 1: target reached)
+    assert "\n1 1000.0\n" in out
     assert "-2.93432, -5.06568" in out
     # the RNN family: a random GRU's fixed points (two memories and the saddle between them)
     assert "['stable', 'saddle', 'stable']" in out
