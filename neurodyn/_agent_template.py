@@ -16,6 +16,10 @@ State ``z = [y (n neurons); x (m body states)]``. Parameter layout (``p``):
     6 lo     float64 (q,)
     7 hi     float64 (q,)
     8 lim    float64 (m,)     failure bounds |x_k| <= lim[k] (inf: none), for the event
+    9 sp     the sensor function's params tuple ((0.0,) without one)
+
+With a sensor function ``sense(t, x, sp, out)`` (HAS_SENSE), the sensors read its ``r``
+features instead of the body state: S is then (n, r).
 
 The sensor input enters as the CTRNN's input current does, tau_i dy_i/dt = ... + I_i, hence
 the factor rate_i = 1 / tau_i.
@@ -27,12 +31,22 @@ from neurodyn._kernels_ctrnn import _act
 
 def agent_rhs(t, z, p, dz):
     """dz/dt of the joined system (see the module docstring)."""
-    cp, pp, S, s_off, Mo, m_off, lo, hi, lim = p
+    cp, pp, S, s_off, Mo, m_off, lo, hi, lim, sp = p
     n = S.shape[0]
-    m = S.shape[1]
+    r = S.shape[1]
+    m = lim.shape[0]
     q = Mo.shape[0]
     y = z[:n]
     x = z[n:n + m]
+    # A few floats per call (motor commands, sensor features); a scratch array in the params
+    # would be shared by the threads of an ensemble (a data race), so it is allocated here.
+    buf = np.empty(q + r)
+    u = buf[:q]
+    if HAS_SENSE:  # noqa: F821 - a constant of the generated module
+        feat = buf[q:]
+        sense(t, x, sp, feat)  # noqa: F821 - bound by the generated import line
+    else:
+        feat = x
     controller(t, y, cp, dz[:n])  # noqa: F821 - bound by the generated import line
     rate = cp[0]
     theta = cp[1]
@@ -40,12 +54,9 @@ def agent_rhs(t, z, p, dz):
     act = cp[3]
     for i in range(n):
         s = s_off[i]
-        for k in range(m):
-            s += S[i, k] * x[k]
+        for k in range(r):
+            s += S[i, k] * feat[k]
         dz[i] += rate[i] * s
-    # A few floats per call; a scratch array in the params would be shared by the threads of
-    # an ensemble (a data race), so it is allocated here.
-    u = np.empty(q)
     for j in range(q):
         u[j] = m_off[j]
     for i in range(n):

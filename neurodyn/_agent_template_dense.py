@@ -14,7 +14,7 @@ from neurodyn._kernels_ctrnn import _act
 
 def agent_rhs(t, z, p, dz):
     """dz/dt of the joined system, dense CTRNN controller with constant input."""
-    cp, pp, S, s_off, Mo, m_off, lo, hi, lim = p
+    cp, pp, S, s_off, Mo, m_off, lo, hi, lim, sp = p
     rate = cp[0]
     theta = cp[1]
     gain = cp[2]
@@ -23,17 +23,23 @@ def agent_rhs(t, z, p, dz):
     M = cp[11]       # WT (M[j, i] = W[i, j]) or, with use_blas, W itself
     use_blas = cp[12]
     n = S.shape[0]
-    m = S.shape[1]
+    r = S.shape[1]
+    m = lim.shape[0]
     q = Mo.shape[0]
-    # Outputs and motor commands in one small allocation (a scratch array in the params would
-    # be shared by the threads of an ensemble: a data race).
-    buf = np.empty(n + q)
+    # Outputs, motor commands and sensor features in one small allocation (a scratch array in
+    # the params would be shared by the threads of an ensemble: a data race).
+    buf = np.empty(n + q + r)
+    if HAS_SENSE:  # noqa: F821 - a constant of the generated module
+        feat = buf[n + q:]
+        sense(t, z[n:n + m], sp, feat)  # noqa: F821 - bound by the generated import line
+    else:
+        feat = z[n:n + m]
     for j in range(n):
         buf[j] = _act(act, gain[j] * (z[j] + theta[j]))
     for i in range(n):
         s = off[i] - z[i] + s_off[i]
-        for k in range(m):
-            s += S[i, k] * z[n + k]
+        for k in range(r):
+            s += S[i, k] * feat[k]
         if use_blas:
             for j in range(n):
                 s += M[i, j] * buf[j]

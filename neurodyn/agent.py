@@ -42,9 +42,14 @@ _lock = threading.Lock()
 _kernels: dict = {}
 
 
-def _kernel_for(controller_rhs, plant_rhs):
-    """The agent kernel joining these two kernels (one generated module per pair)."""
-    key = (controller_rhs, plant_rhs)
+def _no_sense(t, x, p, out):
+    """Placeholder of the sensor function when the sensors read the body state itself."""
+    return None
+
+
+def _kernel_for(controller_rhs, plant_rhs, sense=None):
+    """The agent kernel joining these kernels (one generated module per combination)."""
+    key = (controller_rhs, plant_rhs, sense)
     fn = _kernels.get(key)
     if fn is not None:
         return fn
@@ -52,7 +57,10 @@ def _kernel_for(controller_rhs, plant_rhs):
         fn = _kernels.get(key)
         if fn is not None:
             return fn
-        for what, k in (("controller", controller_rhs), ("plant", plant_rhs)):
+        kernels = [("controller", controller_rhs), ("plant", plant_rhs)]
+        if sense is not None:
+            kernels.append(("sensor", sense))
+        for what, k in kernels:
             mod = sys.modules.get(getattr(k, "__module__", None) or "")
             if mod is None or getattr(mod, k.__name__, None) is not k:
                 raise TypeError(f"the {what} kernel {k!r} must be a module-level function "
@@ -65,6 +73,12 @@ def _kernel_for(controller_rhs, plant_rhs):
                   f"from {plant_rhs.__module__} import {plant_rhs.__name__} as _plant\n"
                   "controller = _jit(_controller)\n"
                   "plant = _jit(_plant)\n")
+        if sense is None:
+            header += "from neurodyn.agent import _no_sense as _sense\nHAS_SENSE = False\n"
+        else:
+            header += (f"from {sense.__module__} import {sense.__name__} as _sense\n"
+                       "HAS_SENSE = True\n")
+        header += "sense = _jit(_sense)\n"
         # A dense CTRNN with constant input (what evolution builds) gets its own template,
         # which computes each neuron's output once for the recurrence and the motors.
         dense = controller_rhs in (_kctrnn.ctrnn_dense_rhs, _kctrnn.ctrnn_blas_rhs)
@@ -122,6 +136,13 @@ class Agent(FrozenModel, solvers.ODESystem):
         the neuron's output.
     sensor_offset : array (n,), optional (zeros)
     motor_offset : array (q,), optional (zeros)
+    sensor_function : function ``sense(t, x, p, out)`` or None
+        A compiled sensor stage (plain restricted Python at module level, like a kernel): it
+        fills ``out`` (length ``r``) with features of the body state ``x`` (e.g. ``sin`` and
+        ``cos`` of an angle), which the sensors then read: ``sensors`` is ``(n, r)``. One
+        kernel per (controller, plant, sensor function) type.
+    sensor_params : tuple, optional
+        The sensor function's ``p``.
 
     Attributes
     ----------
@@ -140,10 +161,11 @@ class Agent(FrozenModel, solvers.ODESystem):
     1.0
     """
 
-    _ctor_args = ("controller", "plant", "sensors", "motors", "sensor_offset", "motor_offset")
+    _ctor_args = ("controller", "plant", "sensors", "motors", "sensor_offset", "motor_offset",
+                  "sensor_function", "sensor_params")
 
     def __init__(self, controller, plant, *, sensors, motors, sensor_offset=None,
-                 motor_offset=None):
+                 motor_offset=None, sensor_function=None, sensor_params=(0.0,)):
         if not isinstance(controller, CTRNN):
             raise TypeError(f"controller must be a neurodyn.CTRNN, got "
                             f"{type(controller).__name__}")
@@ -152,8 +174,21 @@ class Agent(FrozenModel, solvers.ODESystem):
                 raise TypeError(f"plant must be a neurodyn.plants.Plant (it has no {attr!r}), "
                                 f"got {type(plant).__name__}")
         n, m, q = controller.n_states, int(plant.n), int(plant.n_inputs)
-        S = real_array("sensors", sensors, shape=(n, m),
-                       per=f"(neurons, body states) = ({n}, {m})")
+        if sensor_function is None:
+            S = real_array("sensors", sensors, shape=(n, m),
+                           per=f"(neurons, body states) = ({n}, {m})")
+        else:
+            if not callable(sensor_function):
+                raise TypeError(f"sensor_function must be a function sense(t, x, p, out), "
+                                f"got {type(sensor_function).__name__}")
+            S = real_array("sensors", sensors, shape=(n, None),
+                           per=f"(neurons, sensor features): {n} rows")
+            if S.ndim != 2 or S.shape[1] < 1:
+                raise ValueError(f"sensors must have shape ({n}, r) with r >= 1 features of "
+                                 f"the sensor function, got {S.shape}")
+            if not isinstance(sensor_params, tuple):
+                raise TypeError("sensor_params must be a tuple (the sensor function's p), "
+                                f"got {type(sensor_params).__name__}")
         Mo = real_array("motors", motors, shape=(q, n),
                         per=f"(plant inputs, neurons) = ({q}, {n})")
         s_off = np.zeros(n) if sensor_offset is None else real_array(
@@ -171,8 +206,12 @@ class Agent(FrozenModel, solvers.ODESystem):
         lo = np.ascontiguousarray(plant.input_low, dtype=np.float64)
         hi = np.ascontiguousarray(plant.input_high, dtype=np.float64)
         lim = np.ascontiguousarray(plant.limits, dtype=np.float64)
-        params = (controller.params, tuple(plant.params), S, s_off, Mo, m_off, lo, hi, lim)
-        solvers.ODESystem.__init__(self, _kernel_for(controller.rhs, plant.rhs), n + m,
+        if sensor_function is None:
+            sensor_params = (0.0,)
+        params = (controller.params, tuple(plant.params), S, s_off, Mo, m_off, lo, hi, lim,
+                  tuple(sensor_params))
+        solvers.ODESystem.__init__(self, _kernel_for(controller.rhs, plant.rhs,
+                                                     sensor_function), n + m,
                                    params=params, name=f"Agent[CTRNN, {plant.name}]")
         self.controller = controller
         self.plant = plant
@@ -180,6 +219,8 @@ class Agent(FrozenModel, solvers.ODESystem):
         self.motors = Mo
         self.sensor_offset = s_off
         self.motor_offset = m_off
+        self.sensor_function = sensor_function
+        self.sensor_params = tuple(sensor_params)
         self.n_neurons = n
         self.n_body = m
         self._freeze()
@@ -230,7 +271,8 @@ class Agent(FrozenModel, solvers.ODESystem):
                 f"{self.motors.shape[0]} motors)")
 
 
-def couple(controller, plant, *, sensors, motors, sensor_offset=None, motor_offset=None):
+def couple(controller, plant, *, sensors, motors, sensor_offset=None, motor_offset=None,
+           sensor_function=None, sensor_params=(0.0,)):
     """Join a controller and a plant into an :class:`Agent` (see there).
 
     >>> import numpy as np
@@ -241,4 +283,5 @@ def couple(controller, plant, *, sensors, motors, sensor_offset=None, motor_offs
     3
     """
     return Agent(controller, plant, sensors=sensors, motors=motors,
-                 sensor_offset=sensor_offset, motor_offset=motor_offset)
+                 sensor_offset=sensor_offset, motor_offset=motor_offset,
+                 sensor_function=sensor_function, sensor_params=sensor_params)

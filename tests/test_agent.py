@@ -277,3 +277,43 @@ def test_analysis_takes_an_agent_as_any_system():
     J = np.array([[-1.0, s], [M * d, -1.0]])
     np.testing.assert_allclose(np.sort(fps[0].eigenvalues.real), np.sort(np.linalg.eigvals(J).real),
                                atol=1e-6)
+
+
+def angle_features(t, x, p, out):
+    """Sensor stage of the test: (sin theta, cos theta, scaled theta')."""
+    out[0] = np.sin(x[2])
+    out[1] = np.cos(x[2])
+    out[2] = p[0] * x[3]
+
+
+def test_a_sensor_function_feeds_the_sensors_its_features():
+    a = _cartpole_agent()
+    rng = np.random.default_rng(5)
+    S3 = rng.normal(0.0, 1.0, (3, 3))
+    b = a.replace(sensors=S3, sensor_function=angle_features, sensor_params=(0.5,))
+    assert b.rhs is not a.rhs
+    f = _hand_rhs(a)
+
+    def hand(t, z):  # the same agent, the features in place of the body state in S @ x
+        dz = f(t, z)
+        x = z[3:]
+        feats = np.array([np.sin(x[2]), np.cos(x[2]), 0.5 * x[3]])
+        dz[:3] += (S3 @ feats - a.sensors @ x) / a.controller.tau
+        return dz
+
+    z0 = a.initial_state([0.1, 0.0, 0.05, -0.1], neurons=[0.2, -0.1, 0.0])
+    t = np.linspace(0.0, 2.0, 21)
+    ref = solve_ivp(hand, (0.0, 2.0), z0, method="DOP853", t_eval=t, rtol=1e-12, atol=1e-12)
+    for other in (b, b.replace(controller=b.controller.replace(blas=True))):
+        sol = solvers.solve(other, (0.0, 2.0), z0, t_eval=t, method="dop853", rtol=1e-12,
+                            atol=1e-12)
+        np.testing.assert_allclose(sol.y, ref.y.T, rtol=0, atol=1e-8)
+    import scipy.sparse as sp
+    c = b.replace(controller=CTRNN(sp.csr_matrix(a.controller.W), tau=a.controller.tau,
+                                   bias=a.controller.bias))  # the generic template
+    sol = solvers.solve(c, (0.0, 2.0), z0, t_eval=t, method="dop853", rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sol.y, ref.y.T, rtol=0, atol=1e-8)
+    with pytest.raises(ValueError, match="sensors"):
+        a.replace(sensors=np.zeros((2, 3)), sensor_function=angle_features)
+    with pytest.raises(TypeError, match="sensor_function"):
+        a.replace(sensor_function="sin")

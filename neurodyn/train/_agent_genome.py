@@ -59,7 +59,7 @@ class AgentGenome:
         if not isinstance(controller, CTRNNGenome):
             raise InvalidTypeError(f"controller must be a CTRNNGenome, got "
                                    f"{type(controller).__name__}")
-        n, m = template.n_neurons, template.n_body
+        n, m = template.n_neurons, template.sensors.shape[1]  # body states or features
         q = template.motors.shape[0]
         if controller.n != n:
             raise ValueError(f"controller genome has {controller.n} neurons, the template "
@@ -81,8 +81,8 @@ class AgentGenome:
                 raise InvalidTypeError(f"sensor_mask must be an (n, m) bool array, got an "
                                        f"array of {mask.dtype}")
             if mask.shape != (n, m):
-                raise ValueError(f"sensor_mask must have shape ({n}, {m}) (neurons, body "
-                                 f"states), got {mask.shape}")
+                raise ValueError(f"sensor_mask must have shape ({n}, {m}) (neurons, sensed "
+                                 f"quantities), got {mask.shape}")
         if self.sensors is None:
             mask = np.zeros((n, m), dtype=bool)
         self._srows, self._scols = np.nonzero(mask)
@@ -131,7 +131,8 @@ class AgentGenome:
         elif self.center:
             off = -0.5 * M.sum(axis=2)
         return [Agent(net, t.plant, sensors=S[r], motors=M[r], sensor_offset=t.sensor_offset,
-                      motor_offset=off[r]) for r, net in enumerate(nets)]
+                      motor_offset=off[r], sensor_function=t.sensor_function,
+                      sensor_params=t.sensor_params) for r, net in enumerate(nets)]
 
     def random(self, rng=None, size=None):
         """Uniform random genes, shape ``(size,)`` or ``(size, self.size)``."""
