@@ -159,7 +159,9 @@ def _selection(system, wrt, n):
 class SensitivitySolution(Solution):
     """A :class:`Solution` of the state and its sensitivities ``S = dy/dtheta``.
 
-    Attributes (beside :class:`Solution`'s ``t``, ``y``, ``status``, ``message``, ...)
+    Besides :class:`Solution`'s ``t``, ``y``, ``status``, ``message``, ...:
+
+    Attributes
     ----------
     S : ndarray, shape (k, n, q)
         ``S[k, i, c] = dy_i(t_k) / dtheta_c``.

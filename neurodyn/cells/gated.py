@@ -338,11 +338,11 @@ class GRU(_Map):
     torch_class : {"GRU", "GRUCell"}
         The class :meth:`to_torch` builds.
 
+    Notes
+    -----
     The state is ``h`` (``n_states = hidden_size = n``); ``step``, ``jac`` (analytic),
     ``params``: the :class:`solvers.MapSystem` protocol.
 
-    Notes
-    -----
     Every fixed point has ``n = h`` (``1 - z`` never vanishes), so it lies in ``(-1, 1)^n``:
     give ``neurodyn.analysis.fixed_points`` ``box=1.0``. Far outside, ``z`` rounds to exactly
     1 in float64 and every ``h`` there is a fixed point of the computed map: points that

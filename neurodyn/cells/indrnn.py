@@ -68,6 +68,8 @@ class IndRNN(CellMap):
     nodes : list, optional
         Neuron names (default ``range(n)``).
 
+    Notes
+    -----
     ``step``, ``jac`` (analytic, diagonal), ``params``, ``n_states``: the
     :class:`solvers.MapSystem` protocol. :meth:`run` iterates over a sequence.
 

@@ -110,6 +110,8 @@ class LTC(FrozenModel, ODESystem):
     epsilon : float
         Added to the fused step's denominator (>= 0), ncps's default 1e-8.
 
+    Notes
+    -----
     :meth:`run` is ncps's fused step over a sequence, :meth:`readout` its outputs;
     :meth:`from_ncps` reads an ncps cell, :meth:`to_torch` writes one (``ncps.torch.LTCCell``).
 

@@ -110,6 +110,8 @@ class MTRNN(CellMap):
     nodes : list, optional
         Neuron names.
 
+    Notes
+    -----
     ``step``, ``jac`` (analytic: ``I + dt J_CTRNN``), ``params``: the
     :class:`solvers.MapSystem` protocol.
 

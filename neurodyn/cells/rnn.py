@@ -61,6 +61,8 @@ class RNN(CellMap):
     torch_class : {"RNN", "RNNCell"}
         The class :meth:`to_torch` builds.
 
+    Notes
+    -----
     The state is ``h`` (``n_states = hidden_size``); ``step``, ``jac`` (analytic:
     ``act'(a_i) W_hh[i, j]``) and ``params`` are the :class:`solvers.MapSystem` protocol. Every
     RNN shares one compiled kernel: the nonlinearity and the input kind are runtime codes.

@@ -61,6 +61,8 @@ class SecondOrderRNN(CellMap):
     input, leak, decay, dt, nodes
         As for :class:`~neurodyn.cells.indrnn.IndRNN`.
 
+    Notes
+    -----
     ``step``, ``jac`` (analytic), ``params``, ``n_states``: the :class:`solvers.MapSystem`
     protocol. :meth:`transition` is the recurrent matrix an input selects.
 

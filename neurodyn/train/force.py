@@ -186,12 +186,12 @@ class ForceResult:
 
     @property
     def train_mae(self):
-        """Mean |z - target| over the training steps taken (NaN if none)."""
+        """Mean ``|z - target|`` over the training steps taken (NaN if none)."""
         return _mean(self.error[:min(self.n_train, len(self.error))])
 
     @property
     def test_mae(self):
-        """Mean |z - target| over the testing steps taken (NaN if none)."""
+        """Mean ``|z - target|`` over the testing steps taken (NaN if none)."""
         return _mean(self.error[self.n_train:])
 
     @property
