@@ -285,17 +285,23 @@ def test_bad_input_is_named(make, err, match):
 
 
 # ----------------------------------------------------------------- the example
-def test_hysteresis_example_prints_closed_form_areas_and_saves_the_figure(tmp_path, capsys):
+def test_hysteresis_example_prints_closed_form_areas_and_saves_the_figure(tmp_path):
+    import builtins
     import importlib.util
+    import io
     import pathlib
 
     path = pathlib.Path(__file__).resolve().parents[1] / "examples" / "memristor_hysteresis.py"
     spec = importlib.util.spec_from_file_location("memristor_hysteresis", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    # The example's print goes to a buffer of the test's own, not through capsys, whose
+    # sys.stdout was once swapped back mid-test in a long xdist worker (see test_readme).
+    buf = io.StringIO()
+    mod.print = lambda *a, **k: builtins.print(*a, **{"file": buf, **k})
     png = tmp_path / "loops.png"
     mod.main(str(png))
-    out = capsys.readouterr().out
+    out = buf.getvalue()
     rows = [line.split() for line in out.splitlines() if line.startswith("None")]
     assert len(rows) == 3
     for _, f, a_pos, a_neg, _, ref in rows:
