@@ -323,6 +323,18 @@ def test_ensemble_of_a_large_output_is_refused_before_allocating(net):
 
 def test_run_members_honours_an_interrupt_between_chunks():
     # The driver itself: a flag raised mid-run stops handing out chunks; done members stay.
+    # Python's own SIGINT handler first: another test of this process may have imported
+    # brian2, whose handler raises KeyboardInterrupt wherever the signal lands (once inside a
+    # gc callback, as an unraisable exception, in CI) instead of letting the driver install
+    # its flag.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _interrupt_between_chunks()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt_between_chunks():
     done = []
 
     def run(a, b, s):
