@@ -16,7 +16,6 @@ whatever its weights, sensors or motors — shares it.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import math
 import os
 import sys
@@ -89,16 +88,7 @@ def _kernel_for(controller_rhs, plant_rhs, sense=None):
         folder = (folder / "agents") if folder is not None else \
             Path(tempfile.gettempdir()) / f"neurodyn-agents-{os.getuid()}"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name}.py"
-        if not path.is_file() or path.read_text() != src:
-            # Another process may write the same file at the same time: write aside, rename.
-            tmp = folder / f".{name}.{os.getpid()}.tmp"
-            tmp.write_text(src)
-            os.replace(tmp, path)
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
+        module = _codegen._import_generated(folder, name, src, {})
         fn = _kernels[key] = module.agent_rhs
         return fn
 
@@ -196,10 +186,8 @@ class Agent(FrozenModel, solvers.ODESystem):
         m_off = np.zeros(q) if motor_offset is None else real_array(
             "motor_offset", motor_offset, shape=(q,), per="one value per plant input")
         arrays = []
-        for a in (S, s_off, Mo, m_off):
+        for a in (S, s_off, Mo, m_off):  # real_array refused non-finite entries, by name
             a = np.array(a, dtype=np.float64, order="C")
-            if not np.all(np.isfinite(a)):
-                raise ValueError("sensors, motors and their offsets must be finite")
             a.flags.writeable = False
             arrays.append(a)
         S, s_off, Mo, m_off = arrays
