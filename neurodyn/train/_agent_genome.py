@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from solvers._checks import InvalidTypeError, count, real_array, rng_from_seed
+from solvers._checks import InvalidTypeError
 
 from ..agent import Agent
-from ._genome import CTRNNGenome, _range
+from ._genome import CTRNNGenome, _range, _UnitGenome
 
 __all__ = ["AgentGenome"]
 
 
-class AgentGenome:
+class AgentGenome(_UnitGenome):
     """The map between genes in ``[0, 1]^size`` and :class:`neurodyn.Agent` s with one body.
 
     Genes: the controller's (``controller.size`` of them, see :class:`CTRNNGenome`), then the
@@ -96,17 +96,9 @@ class AgentGenome:
         self.size = len(names)
         self._q = q
 
-    def decode(self, genes):
-        """The agent of one gene vector (shape ``(size,)``)."""
-        G = _check(self, genes, "genes")
-        if G.ndim != 1:
-            raise ValueError(f"genes must have shape ({self.size},); use decode_many for "
-                             f"several, got {G.shape}")
-        return self.decode_many(G[None])[0]
-
     def decode_many(self, genes):
         """The agents of the rows of ``genes`` (shape ``(k, size)``)."""
-        G = _check(self, genes, "genes")
+        G = self._genes(genes)
         if G.ndim != 2:
             raise ValueError(f"genes must have shape (k, {self.size}), got {G.shape}")
         c = self.controller.size
@@ -134,26 +126,7 @@ class AgentGenome:
                       motor_offset=off[r], sensor_function=t.sensor_function,
                       sensor_params=t.sensor_params) for r, net in enumerate(nets)]
 
-    def random(self, rng=None, size=None):
-        """Uniform random genes, shape ``(size,)`` or ``(size, self.size)``."""
-        rng = rng_from_seed("rng", rng)
-        if size is None:
-            return rng.random(self.size)
-        return rng.random((count("size", size, low=1), self.size))
-
     def __repr__(self):
         return (f"AgentGenome(size={self.size}, controller={self.controller!r}, "
                 f"plant={self.template.plant.name})")
 
-
-def _check(genome, G, name):
-    G = real_array(name, G)
-    if G.shape[-1:] != (genome.size,) or G.ndim > 2:
-        raise ValueError(f"{name} must have shape ({genome.size},) or (k, {genome.size}) (one "
-                         f"value per gene), got {G.shape}")
-    bad = (G < 0.0) | (G > 1.0)
-    if bad.any():
-        idx = tuple(int(v) for v in np.argwhere(bad)[0])
-        raise ValueError(f"{name}{list(idx)} = {float(G[idx])!r} (gene "
-                         f"{genome.names[idx[-1]]}) is outside [0, 1]")
-    return G

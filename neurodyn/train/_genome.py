@@ -64,7 +64,48 @@ def _mask_array(mask, n, nodes):
     return arr.copy(), None
 
 
-class CTRNNGenome:
+class _UnitGenome:
+    """What every genome shares: genes in ``[0, 1]^size`` with a label each (``size``,
+    ``names``), checked, decoded one at a time through ``decode_many``, drawn at random."""
+
+    def _genes(self, G, name="genes"):
+        G = real_array(name, G)
+        if G.shape[-1:] != (self.size,) or G.ndim > 2:
+            raise ValueError(f"{name} must have shape ({self.size},) or (m, {self.size}) "
+                             f"(one value per gene), got {G.shape}")
+        bad = (G < 0.0) | (G > 1.0)
+        if bad.any():
+            idx = tuple(int(v) for v in np.argwhere(bad)[0])
+            raise ValueError(f"{name}{list(idx)} = {float(G[idx])!r} (gene "
+                             f"{self.names[idx[-1]]}) is outside [0, 1]")
+        return G
+
+    def decode(self, genes):
+        """The model of one gene vector (shape ``(size,)``, entries in [0, 1]).
+
+        >>> CTRNNGenome(1, tau=None).decode([0.75, 0.25]).W.tolist()
+        [[8.0]]
+        """
+        G = self._genes(genes)
+        if G.ndim != 1:
+            raise ValueError(f"genes must have shape ({self.size},); use decode_many for "
+                             f"several, got {G.shape}")
+        return self.decode_many(G[None])[0]
+
+    def random(self, rng=None, size=None):
+        """Uniform random genes: shape ``(size,)`` for ``size=None``, else ``(size, self.size)``;
+        ``rng`` is a numpy Generator or a seed.
+
+        >>> CTRNNGenome(2).random(0, 5).shape
+        (5, 8)
+        """
+        rng = rng_from_seed("rng", rng)
+        if size is None:
+            return rng.random(self.size)
+        return rng.random((count("size", size, low=1), self.size))
+
+
+class CTRNNGenome(_UnitGenome):
     """The map between a gene vector in ``[0, 1]^size`` and a :class:`neurodyn.CTRNN`.
 
     Genes, in this order: the evolvable weights ``W[i, j]`` (row by row; with ``symmetric``
@@ -229,30 +270,6 @@ class CTRNNGenome:
             return -(0.5 * W.sum(axis=-1) + self._input0)
         return np.broadcast_to(-self._input0, W.shape[:-1]).copy()
 
-    def _genes(self, G, name="genes"):
-        G = real_array(name, G)
-        if G.shape[-1:] != (self.size,) or G.ndim > 2:
-            raise ValueError(f"{name} must have shape ({self.size},) or (m, {self.size}) "
-                             f"(one value per gene), got {G.shape}")
-        bad = (G < 0.0) | (G > 1.0)
-        if bad.any():
-            idx = tuple(int(v) for v in np.argwhere(bad)[0])
-            raise ValueError(f"{name}{list(idx)} = {float(G[idx])!r} (gene "
-                             f"{self.names[idx[-1]]}) is outside [0, 1]")
-        return G
-
-    def decode(self, genes):
-        """The CTRNN of one gene vector (shape ``(size,)``, entries in [0, 1]).
-
-        >>> CTRNNGenome(1, tau=None).decode([0.75, 0.25]).W.tolist()
-        [[8.0]]
-        """
-        G = self._genes(genes)
-        if G.ndim != 1:
-            raise ValueError(f"genes must have shape ({self.size},); use decode_many for "
-                             f"several, got {G.shape}")
-        return self.decode_many(G[None])[0]
-
     def decode_many(self, genes):
         """The CTRNNs of the rows of ``genes`` (shape ``(m, size)``), one per row.
 
@@ -342,18 +359,6 @@ class CTRNNGenome:
             genes[k:k + size] = np.clip(g, 0.0, 1.0)
             k += size
         return genes
-
-    def random(self, rng=None, size=None):
-        """Uniform random genes: shape ``(size,)`` for ``size=None``, else ``(size, self.size)``;
-        ``rng`` is a numpy Generator or a seed.
-
-        >>> CTRNNGenome(2).random(0, 5).shape
-        (5, 8)
-        """
-        rng = rng_from_seed("rng", rng)
-        if size is None:
-            return rng.random(self.size)
-        return rng.random((count("size", size, low=1), self.size))
 
     def __repr__(self):
         parts = [f"n={self.n}", f"size={self.size}"]
