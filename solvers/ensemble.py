@@ -478,7 +478,10 @@ def _backend(backend):
 
 
 class _Progress:
-    def __init__(self, enabled, total, desc):
+    """A tqdm bar over ``total`` units (members here; neurodyn.train.evolve counts
+    generations), or nothing when ``enabled`` is False."""
+
+    def __init__(self, enabled, total, desc, unit="member", initial=0):
         self.bar = None
         if isinstance(enabled, (bool, np.bool_)):
             enabled = bool(enabled)
@@ -490,10 +493,15 @@ class _Progress:
             except ImportError:
                 raise ImportError("progress=True needs tqdm: pip install 'neurodyn[progress]' "
                                   "(or pip install tqdm)") from None
-            self.bar = tqdm(total=total, desc=desc, unit="member")
+            self.bar = tqdm(total=total, initial=initial, desc=desc, unit=unit)
 
-    def update(self, done):
-        if self.bar is not None and done > self.bar.n:
+    def update(self, done, **postfix):
+        """Advance to ``done`` units; ``postfix`` shown beside the bar (e.g. the best fitness)."""
+        if self.bar is None:
+            return
+        if postfix:
+            self.bar.set_postfix(postfix, refresh=False)
+        if done > self.bar.n:
             self.bar.update(done - self.bar.n)
 
     def close(self):

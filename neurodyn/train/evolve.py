@@ -21,6 +21,7 @@ import pickle
 import numpy as np
 
 from solvers import solve_ensemble
+from solvers.ensemble import _Progress
 from solvers._checks import InvalidTypeError, count, real_array, real_number, seed_value
 
 from ._agent_genome import AgentGenome
@@ -112,29 +113,6 @@ def _stats(f):
     mean = float(np.mean(fin)) if fin.size else float("nan")
     median = float(np.median(fin)) if fin.size else float("nan")
     return float(np.max(f)), mean, median
-
-
-class _Bar:
-    def __init__(self, enabled, total, initial):
-        self.bar = None
-        if not isinstance(enabled, (bool, np.bool_)):
-            raise InvalidTypeError(f"progress must be True or False, got {enabled!r}")
-        if enabled:
-            try:
-                from tqdm.auto import tqdm
-            except ImportError:
-                raise ImportError("progress=True needs tqdm: pip install 'neurodyn[progress]' "
-                                  "(or pip install tqdm)") from None
-            self.bar = tqdm(total=total, initial=initial, desc="evolve", unit="gen")
-
-    def update(self, best):
-        if self.bar is not None:
-            self.bar.set_postfix(best=f"{best:.6g}", refresh=False)
-            self.bar.update(1)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
 
 
 def evolve(genome, fitness, *, method="cmaes", generations=100, popsize=None, seed=0,
@@ -276,7 +254,7 @@ def evolve(genome, fitness, *, method="cmaes", generations=100, popsize=None, se
 
     payload = runner.dump()
     status = message = None
-    bar = _Bar(progress, generations, gen)
+    bar = _Progress(progress, generations, "evolve", unit="gen", initial=gen)
     try:
         while status is None:
             if target is not None and best_fit >= target:
@@ -300,7 +278,7 @@ def evolve(genome, fitness, *, method="cmaes", generations=100, popsize=None, se
             i = int(np.argmax(f))
             if best_genes is None or f[i] > best_fit:
                 best_genes, best_fit = genes[i].copy(), float(f[i])
-            bar.update(best_fit)
+            bar.update(gen, best=f"{best_fit:.6g}")
             why = runner.stopped()
             tol = settings.get("tol")
             if why is None and tol is not None and gen > settings["patience"]:
