@@ -38,6 +38,7 @@ from .inputs import Constant, Sampled, Sinusoid
 from .io import FileFormatError, load, save
 from .lsm import LSM, AnalogInput, PoissonInput, SpikeInput
 from .plants import CartPole, DoublePole, LinearPlant, Pendulum, Plant, plant_system
+from .sweeps import per_member, sweep
 
 __all__ = ["analysis", "CTRNN", "Constant", "Sampled", "Sinusoid", "Hopfield", "RecallResult",
            "capacity_curve", "CapacityCurve", "ContinuousHopfield", "BAM", "BAMRecall",
@@ -46,4 +47,5 @@ __all__ = ["analysis", "CTRNN", "Constant", "Sampled", "Sinusoid", "Hopfield", "
            "load", "FileFormatError", "cells", "RNN", "Jordan", "ContinuousJordan", "IndRNN",
            "ContinuousIndRNN", "MTRNN", "SecondOrderRNN", "ContinuousSecondOrderRNN", "GRU",
            "GRUODE", "LSTM", "LSTMODE", "LTC", "ridge_fit", "train", "Agent", "couple", "plants",
-           "Plant", "Pendulum", "CartPole", "DoublePole", "LinearPlant", "plant_system"]
+           "Plant", "Pendulum", "CartPole", "DoublePole", "LinearPlant", "plant_system",
+           "sweep", "per_member"]

@@ -22,7 +22,7 @@ MODULES = ["solvers", "solvers.system", "solvers.solution", "solvers.integrate",
            "neurodyn.cells.jordan", "neurodyn.cells.second_order", "neurodyn.cells.mtrnn",
            "neurodyn.cells", "solvers.sensitivity", "neurodyn.train.bptt",
            "neurodyn.train._rls", "neurodyn.train.force", "neurodyn.train", "neurodyn.agent",
-           "neurodyn.plants", "neurodyn.train.evolve", "neurodyn.train._genome",
+           "neurodyn.plants", "neurodyn.train.evolve", "neurodyn.train._genome", "neurodyn.sweeps",
            "neurodyn.train._agent_genome"]
 
 
