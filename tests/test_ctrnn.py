@@ -493,3 +493,51 @@ def test_docstring_examples_run(module):
 
 def test_public_api():
     assert {"CTRNN", "Constant", "Sampled", "Sinusoid"} <= set(neurodyn.__all__)
+
+
+def _same_model(a, b):
+    assert sorted(a.__dict__) == sorted(b.__dict__)
+    assert len(a.params) == len(b.params)
+    for x, y in zip(a.params, b.params):
+        assert type(x) is type(y)
+        if isinstance(x, np.ndarray):
+            assert x.dtype == y.dtype and x.flags.writeable == y.flags.writeable
+            np.testing.assert_array_equal(x, y)
+        else:
+            assert x == y
+    for k in ("tau", "bias", "gain", "nodes", "sparse", "blas", "activation"):
+        np.testing.assert_array_equal(getattr(a, k), getattr(b, k))
+
+
+@pytest.mark.parametrize("storage", ["dense", "sparse", "blas"])
+def test_replace_of_vectors_equals_the_constructor(storage):
+    """replace(tau=, bias=, gain=) takes a shortcut past W's checks; its result must be the
+    model the constructor builds from the same arguments."""
+    import scipy.sparse as sp
+
+    from neurodyn._model import FrozenModel
+
+    rng = np.random.default_rng(3)
+    W = rng.normal(size=(6, 6))
+    if storage == "sparse":
+        W = sp.csr_matrix(np.where(rng.random((6, 6)) < 0.4, W, 0.0))
+    net = CTRNN(W, tau=rng.uniform(0.5, 2, 6), bias=rng.normal(size=6), gain=1.5,
+                input=Sinusoid(amplitude=0.3, frequency=0.5), activation="tanh",
+                nodes=list("abcdef"), blas=True if storage == "blas" else None)
+    for changes in ({"bias": rng.normal(size=6)}, {"tau": 2.0}, {"gain": rng.uniform(1, 2, 6)},
+                    {"tau": rng.uniform(1, 3, 6), "bias": 0.5, "gain": 3.0}):
+        fast = net.replace(**changes)
+        _same_model(fast, FrozenModel.replace(net, **changes))
+        y = solve(fast, (0.0, 3.0), np.linspace(-1, 1, 6), rtol=1e-10, atol=1e-12)
+        ref = solve(FrozenModel.replace(net, **changes), (0.0, 3.0), np.linspace(-1, 1, 6),
+                    rtol=1e-10, atol=1e-12)
+        np.testing.assert_array_equal(y.y, ref.y)
+    with pytest.raises(AttributeError, match="immutable"):
+        fast.bias = np.zeros(6)
+    with pytest.raises(ValueError, match="tau of node 'c' \\(index 2\\) must be positive"):
+        net.replace(tau=[1.0, 1.0, -1.0, 1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="bias has shape"):
+        net.replace(bias=np.zeros(5))
+    with pytest.raises(TypeError):
+        net.replace(bias=[True] * 6)
+    assert net.replace(bias=0.0).params[1].flags.writeable is False
