@@ -26,6 +26,7 @@ import hashlib
 import json
 import math
 import os
+import pickle
 import shutil
 import time
 import warnings
@@ -233,23 +234,51 @@ def _fingerprint(grid, job, chunk_size):
         h.update(np.ascontiguousarray(v).tobytes())
     y0 = job["y0"]
     desc = {"t_span": list(map(float, job["t_span"])), "chunk_size": chunk_size,
-            "options": {k: repr(v) for k, v in sorted(job["options"].items())},
-            "build": _name_of(job["build"]), "measure": _name_of(job["measure"]),
-            "y0": _name_of(y0) if callable(y0) else None}
+            "options": {k: repr(v) for k, v in sorted(job["options"].items())}}
     h.update(json.dumps(desc, sort_keys=True).encode())
-    if not callable(y0):
-        h.update(np.ascontiguousarray(np.asarray(y0, dtype=float)).tobytes())
+    for what in (job["build"], job["measure"], y0):
+        _digest(what, h, 3)
     if job["t_eval"] is not None:
         h.update(np.ascontiguousarray(job["t_eval"]).tobytes())
     return h.hexdigest()[:32]
 
 
-def _name_of(f):
-    if f is None:
-        return None
-    if hasattr(f, "replace") and not isinstance(f, type):
-        return type(f).__name__ + " model"
-    return getattr(f, "__module__", "") + "." + getattr(f, "__qualname__", type(f).__name__)
+def _digest(obj, h, depth):
+    """Feed what decides a sweep's results into ``h``: a model's constructor arguments (its
+    pickle), a function's code, defaults and closure values (models, systems, arrays, numbers,
+    strings, tuples of them), arrays' bytes. Whatever else a function reads (globals, lists,
+    files) is not seen: a changed global needs a new store path."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        h.update(repr(obj).encode())
+    elif isinstance(obj, np.ndarray):
+        h.update(str(obj.dtype).encode() + repr(obj.shape).encode())
+        h.update(np.ascontiguousarray(obj).tobytes())
+    elif isinstance(obj, tuple) and depth > 0:  # not lists: closures keep counters in them
+        for v in obj:
+            _digest(v, h, depth - 1)
+    elif hasattr(obj, "rhs") and hasattr(obj, "params") and not hasattr(obj, "_kwargs"):
+        _digest(obj.rhs, h, 1)  # a solvers.ODESystem: its kernel and its numbers
+        _digest(obj.params, h, 2)
+    elif hasattr(obj, "replace") and hasattr(obj, "_kwargs"):  # a neurodyn model
+        try:
+            h.update(pickle.dumps(obj, protocol=4))
+        except Exception:
+            h.update(type(obj).__qualname__.encode())
+    elif callable(obj) and hasattr(obj, "__code__") and depth > 0:
+        code = obj.__code__
+        h.update((getattr(obj, "__module__", "") or "").encode() + obj.__qualname__.encode())
+        h.update(code.co_code)
+        for c in code.co_consts:
+            if not hasattr(c, "co_code"):
+                _digest(c, h, 0)
+        _digest(obj.__defaults__, h, depth - 1)
+        for cell in obj.__closure__ or ():
+            try:
+                _digest(cell.cell_contents, h, depth - 1)
+            except ValueError:  # an empty cell
+                pass
+    else:
+        h.update(type(obj).__qualname__.encode())
 
 
 class _Store:
@@ -419,9 +448,21 @@ def _local_client():
 
     from solvers.ensemble import _available_cores
 
+    # dashboard_address=":0": any free port (the default 8787 warns when another cluster has it)
     cluster = LocalCluster(n_workers=1, threads_per_worker=_available_cores(), processes=False,
-                           dashboard_address=None)
+                           dashboard_address=":0")
     return Client(cluster), cluster
+
+
+def _pilot(job, points):
+    """Seconds per member of a few members (the first ones load or compile the kernels and are
+    not timed): what the default chunk size is made from."""
+    w = min(4, len(points) - 1)
+    if w:
+        _run_chunk(job, points[:w], 1)
+    t0 = time.perf_counter()
+    _run_chunk(job, points[w:], 1)
+    return (time.perf_counter() - t0) / (len(points) - w)
 
 
 def _dask_task(job, points, chunk_id):  # chunk_id: part of the task's key only
@@ -457,13 +498,15 @@ def sweep(build, grid, *, t_span, y0, t_eval=None, measure=None, method="dopri5"
         thread per core). None: a ``LocalCluster`` on this machine, closed afterwards (without
         Dask installed: this process, with a warning). False: this process, no Dask.
     chunk_size : int, optional
-        Members per task. Default: sized from a pilot run of 16 members to ~0.5 s of work per
-        task (Dask's overhead is ~1 ms per task), at most 65,536, and small enough for every
+        Members per task. Default: sized from a pilot run of 16 members (on a worker of
+        ``client``, or here) to ~0.5 s of work per task (Dask's overhead is ~1 ms per task), at most 65,536, and small enough for every
         worker thread to get several chunks.
     store : str or Path, optional
         A Zarr directory (any name) or a ``.nc`` file. Chunks are written as they finish; a
         re-run with the same arguments computes only what is missing. ``xarray.open_zarr`` /
-        ``open_dataset`` read it.
+        ``open_dataset`` read it. A store of another sweep (grid, times, options, a model's
+        parameters, the code and closure values of ``build``/``measure``/``y0``) is refused;
+        globals those functions read are not seen.
     progress : bool
         A tqdm bar over members (without tqdm installed: a warning, no bar); for a client of
         your own cluster, also the address of its Dask dashboard.
@@ -501,6 +544,8 @@ def sweep(build, grid, *, t_span, y0, t_eval=None, measure=None, method="dopri5"
                         f"replace(); got {type(build).__name__}")
     if measure is not None and not callable(measure):
         raise TypeError(f"sweep: measure must be callable; got {type(measure).__name__}")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"sweep: progress must be True or False; got {progress!r}")
     options = dict(solve_options, method=method, rtol=rtol, atol=atol)
     for bad in ("save", "n_threads", "params", "progress", "backend"):
         if bad in options:
@@ -532,14 +577,11 @@ def sweep(build, grid, *, t_span, y0, t_eval=None, measure=None, method="dopri5"
     if chunk_size is None:
         chunk_size = stored_size
     if chunk_size is None:
-        # The pilot's first members also load (or compile) the kernels: time the rest.
-        m = min(_PILOT, g.size)
-        w = min(4, m - 1) if m > 1 else 0
-        if w:
-            _run_chunk(job, g.points(0, w), 1)
-        t0 = time.perf_counter()
-        _run_chunk(job, g.points(w, m), 1)
-        per = (time.perf_counter() - t0) / (m - w)
+        pts = g.points(0, min(_PILOT, g.size))
+        if client is not None and client is not False:  # time it where the chunks will run
+            per = client.submit(_pilot, job, pts, pure=False).result()
+        else:
+            per = _pilot(job, pts)
         threads = _available_cores()
         size = int(_TARGET_TASK_S / max(per, 1e-7))
         spread = max(1, math.ceil(g.size / (4 * threads)))
@@ -571,7 +613,8 @@ def sweep(build, grid, *, t_span, y0, t_eval=None, measure=None, method="dopri5"
 
     done_members = g.size - sum(chunks[i][1] - chunks[i][0] for i in todo)
     try:
-        bar = _Progress(progress, g.size, "sweep", unit="member", initial=done_members)
+        bar = _Progress(progress and bool(todo), g.size, "sweep", unit="member",
+                        initial=done_members)
     except ImportError as err:  # progress is on by default: a missing tqdm is no reason to fail
         warnings.warn(f"{err}; the sweep runs without a progress bar", RuntimeWarning,
                       stacklevel=2)

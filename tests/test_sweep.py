@@ -212,6 +212,29 @@ def test_a_store_of_another_sweep_is_refused(tmp_path):
                  chunk_size=5, store=store, progress=False)
 
 
+def test_a_store_is_refused_for_another_model_behind_the_same_names(tmp_path):
+    """The fingerprint sees a model's numbers, passed directly or held by a build closure."""
+    kw = dict(t_span=(0.0, 1.0), y0=[0.0], client=False, progress=False)
+    a, b = nd.CTRNN([[0.0]], input=0.0), nd.CTRNN([[0.0]], input=0.0, tau=2.0)
+    grid = {"input": [0.0, 1.0, 2.0]}
+    nd.sweep(a, grid, store=tmp_path / "m.zarr", **kw)
+    with pytest.raises(ValueError, match="holds a different sweep"):
+        nd.sweep(b, grid, store=tmp_path / "m.zarr", **kw)
+
+    def closure(net):
+        return lambda input: net.replace(input=input)
+
+    nd.sweep(closure(a), grid, store=tmp_path / "c.zarr", **kw)
+    again = nd.sweep(closure(a), grid, store=tmp_path / "c.zarr", **kw)
+    assert again.attrs["sweep_chunks_run"] == 0  # the same closure over the same model
+    with pytest.raises(ValueError, match="holds a different sweep"):
+        nd.sweep(closure(b), grid, store=tmp_path / "c.zarr", **kw)
+    # and the right answer from a fresh store: y' = (-y + I) / tau
+    ds = nd.sweep(closure(b), grid, store=tmp_path / "b.zarr", **kw)
+    np.testing.assert_allclose(ds["y_final"].values[:, 0],
+                               np.array([0.0, 1.0, 2.0]) * (1 - np.exp(-0.5)), rtol=1e-6)
+
+
 def test_without_dask_the_sweep_runs_here_with_a_note(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)
     with pytest.warns(RuntimeWarning, match=r"neurodyn\[distributed\]"):
@@ -244,6 +267,8 @@ def test_bad_arguments_are_refused_naming_them():
         nd.sweep(jobs.build, jobs.GRID, chunk_size=0, **kw)
     with pytest.raises(ValueError, match="chunk_size"):
         nd.sweep(jobs.build, jobs.GRID, chunk_size=True, **kw)
+    with pytest.raises(TypeError, match="progress must be"):
+        nd.sweep(jobs.build, jobs.GRID, t_span=jobs.T_SPAN, y0=jobs.Y0, progress="yes")
     with pytest.raises(TypeError, match="save="):
         nd.sweep(jobs.build, jobs.GRID, save="all", **kw)
     with pytest.raises(ValueError, match="y0 must be one state"):
