@@ -55,6 +55,21 @@ def test_sweep_example_compiles_nothing_new(tmp_path):
     check_figure(tmp_path / "ctrnn_sweep.png")
 
 
+def test_sweep_dask_example(tmp_path, monkeypatch):
+    pytest.importorskip("distributed")  # the distributed extra: Dask, xarray
+    pytest.importorskip("xarray")
+    monkeypatch.delenv("NEURODYN_SCHEDULER", raising=False)  # its own LocalCluster
+    out = run("sweep_dask.py", tmp_path)
+    assert "60 x 60 networks on a LocalCluster" in out
+    # the script asserts its checks; here, that they ran and what they compared
+    [line] = [ln for ln in out.splitlines() if "centre-crossing period" in ln]
+    ours, scipy_ref = float(line.split()[2].rstrip(",")), float(line.split()[-1])
+    assert ours == pytest.approx(scipy_ref, rel=1e-4) and 28.5 < ours < 29.5
+    assert out.count("= its own solve") == 3 and out.count("Hopf points at") == 3
+    check_figure(tmp_path / "sweep_dask.png")
+    assert [p.name for p in tmp_path.iterdir()] == ["sweep_dask.png"]
+
+
 # The other examples' printed promises are checked by their model's tests; here, that each
 # writes its figure where the gallery and a user expect it. (hopfield_letters,
 # hopfield_capacity and memristor_hysteresis take the file name as an argument and are checked
