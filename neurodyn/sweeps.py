@@ -183,15 +183,17 @@ def _member(build, point):
                    f"{type(err).__name__}: {err}") from err
 
 
-def _run_chunk(job, points, n_threads):
-    """One chunk on whichever worker runs it: build its models, one solve_ensemble, measure.
-    Returns ``{name: (extra_dims, array over members)}`` plus the model description."""
+def _build_part(job, points):
     systems = [_member(job["build"], pt) for pt in points]
     y0 = job["y0"]
     if callable(y0):
         Y = np.array([np.asarray(y0(**pt), dtype=float) for pt in points])
     else:
         Y = np.asarray(y0, dtype=float)
+    return systems, Y
+
+
+def _solve_part(job, systems, Y, n_threads):
     save = "all" if job["t_eval"] is not None else "final"
     ens = solve_ensemble(systems if len(systems) > 1 else systems[0], job["t_span"],
                          Y if (len(systems) > 1 or Y.ndim == 2) else Y[None, :],
@@ -202,25 +204,37 @@ def _run_chunk(job, points, n_threads):
     measure = job["measure"]
     if measure is None:
         out["y_final"] = (("state",), np.asarray(ens.y_final, dtype=float))
-    else:
-        values = measure(ens)
-        if not isinstance(values, dict) or not values:
-            raise TypeError(f"sweep: measure must return a non-empty dict of arrays over the "
-                            f"chunk's members; got {type(values).__name__}")
-        for name, v in values.items():
-            a = np.asarray(v)
-            if name in ("status", "nfev") or not str(name).isidentifier():
-                raise ValueError(f"sweep: measure returned the reserved or invalid name {name!r}")
-            if a.ndim == 0 or a.shape[0] != len(ens):
-                raise ValueError(f"sweep: measure's {name!r} has shape {a.shape}; its first axis "
-                                 f"must be the chunk's {len(ens)} members")
-            if a.dtype == object or a.dtype.kind not in "biuf":
-                raise TypeError(f"sweep: measure's {name!r} must be numeric; got {a.dtype}")
-            out[name] = (tuple(f"{name}_dim{k}" for k in range(1, a.ndim)), a)
+        return out
+    values = measure(ens)
+    if not isinstance(values, dict) or not values:
+        raise TypeError(f"sweep: measure must return a non-empty dict of arrays over the "
+                        f"members it was given; got {type(values).__name__}")
+    for name, v in values.items():
+        a = np.asarray(v)
+        if name in ("status", "nfev") or not str(name).isidentifier():
+            raise ValueError(f"sweep: measure returned the reserved or invalid name {name!r}")
+        if a.ndim == 0 or a.shape[0] != len(ens):
+            raise ValueError(f"sweep: measure's {name!r} has shape {a.shape}; its first axis "
+                             f"must be the {len(ens)} members it was given")
+        if a.dtype == object or a.dtype.kind not in "biuf":
+            raise TypeError(f"sweep: measure's {name!r} must be numeric; got {a.dtype}")
+        out[name] = (tuple(f"{name}_dim{k}" for k in range(1, a.ndim)), a)
+    return out
+
+
+def _run_chunk(job, points, n_threads):
+    """One chunk on whichever worker runs it: build its models, one solve_ensemble, measure.
+    Returns ``{name: (extra_dims, array over members)}`` plus the model description.
+
+    (Building the next chunk's models in a helper thread while this one integrates was tried:
+    on W12 it was slower, 7.8 s against 7.0 s, as the builder holds the GIL the integrating
+    threads need between their parts and takes a core from them.)"""
+    systems, Y = _build_part(job, points)
+    out = _solve_part(job, systems, Y, n_threads)
     ref = systems[0]
     nodes = getattr(ref, "nodes", None)
     return {"values": out, "model": type(ref).__name__,
-            "names": list(nodes) if nodes is not None and measure is None else None}
+            "names": list(nodes) if nodes is not None and job["measure"] is None else None}
 
 
 # ----------------------------------------------------------------------------- the store
@@ -442,16 +456,25 @@ class _Results:
 # ----------------------------------------------------------------------------- running chunks
 
 def _local_client():
-    """A LocalCluster for this machine: one worker, a thread per core (the compiled loops
-    release the GIL; see BENCHMARKS.md for threads against processes)."""
+    """A LocalCluster for this machine: one in-process worker running one chunk at a time, each
+    chunk's solve_ensemble on every core (``task_threads``).
+
+    Measured on W12 (BENCHMARKS.md): threads beat processes (the same sweep, without the
+    processes' start-up and their copies of the kernels); one task at a time on all cores beat
+    a task per core (8.4 s against 7.3 s: two tasks' Python parts, building models, contend for
+    the GIL that the other task's integration needs between its parts). Dask's statistical
+    profiler is off in it: it samples every thread's stack, GIL held, every 10 ms.
+    """
+    import dask
     from dask.distributed import Client, LocalCluster
 
     from solvers.ensemble import _available_cores
 
     # dashboard_address=":0": any free port (the default 8787 warns when another cluster has it)
-    cluster = LocalCluster(n_workers=1, threads_per_worker=_available_cores(), processes=False,
-                           dashboard_address=":0")
-    return Client(cluster), cluster
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                               dashboard_address=":0")
+    return Client(cluster), cluster, _available_cores()
 
 
 def _pilot(job, points):
@@ -466,7 +489,7 @@ def _pilot(job, points):
 
 
 def _dask_task(job, points, chunk_id):  # chunk_id: part of the task's key only
-    return _run_chunk(job, points, 1)
+    return _run_chunk(job, points, job.get("task_threads", 1))
 
 
 def sweep(build, grid, *, t_span, y0, t_eval=None, measure=None, method="dopri5", rtol=1e-6,
@@ -645,7 +668,7 @@ def sweep(build, grid, *, t_span, y0, t_eval=None, measure=None, method="dopri5"
             use_dask = client is not False
             if use_dask and client is None:
                 try:
-                    client, own = _local_client()
+                    client, own, job["task_threads"] = _local_client()
                 except ImportError:
                     warnings.warn("neurodyn.sweep: dask.distributed is not installed, so the "
                                   "sweep runs in this process (pip install "
