@@ -88,9 +88,15 @@ class _Grid:
             raise ValueError(f"sweep: the grid has no points (shape {self.shape})")
 
     def points(self, a, b):
-        """The keyword arguments of members a..b-1."""
-        cols = {k: v[a:b] for k, v in self.columns.items()}
-        return [{k: _scalar(v[i]) for k, v in cols.items()} for i in range(b - a)]
+        """The columns of members a..b-1 (arrays: a task carries these, not one dict per
+        member, so a 4-million-member basin map does not hold 4 million dicts)."""
+        return {k: v[a:b] for k, v in self.columns.items()}
+
+
+def _as_points(cols):
+    """The keyword arguments of each member, from its chunk's columns."""
+    m = len(next(iter(cols.values())))
+    return [{k: _scalar(v[i]) for k, v in cols.items()} for i in range(m)]
 
 
 def _column(values, what):
@@ -222,14 +228,14 @@ def _solve_part(job, systems, Y, n_threads):
     return out
 
 
-def _run_chunk(job, points, n_threads):
+def _run_chunk(job, cols, n_threads):
     """One chunk on whichever worker runs it: build its models, one solve_ensemble, measure.
     Returns ``{name: (extra_dims, array over members)}`` plus the model description.
 
     (Building the next chunk's models in a helper thread while this one integrates was tried:
     on W12 it was slower, 7.8 s against 7.0 s, as the builder holds the GIL the integrating
     threads need between their parts and takes a core from them.)"""
-    systems, Y = _build_part(job, points)
+    systems, Y = _build_part(job, _as_points(cols))
     out = _solve_part(job, systems, Y, n_threads)
     ref = systems[0]
     nodes = getattr(ref, "nodes", None)
@@ -477,19 +483,20 @@ def _local_client():
     return Client(cluster), cluster, _available_cores()
 
 
-def _pilot(job, points):
+def _pilot(job, cols):
     """Seconds per member of a few members (the first ones load or compile the kernels and are
     not timed): what the default chunk size is made from."""
-    w = min(4, len(points) - 1)
+    m = len(next(iter(cols.values())))
+    w = min(4, m - 1)
     if w:
-        _run_chunk(job, points[:w], 1)
+        _run_chunk(job, {k: v[:w] for k, v in cols.items()}, 1)
     t0 = time.perf_counter()
-    _run_chunk(job, points[w:], 1)
-    return (time.perf_counter() - t0) / (len(points) - w)
+    _run_chunk(job, {k: v[w:] for k, v in cols.items()}, 1)
+    return (time.perf_counter() - t0) / (m - w)
 
 
-def _dask_task(job, points, chunk_id):  # chunk_id: part of the task's key only
-    return _run_chunk(job, points, job.get("task_threads", 1))
+def _dask_task(job, cols, chunk_id):  # chunk_id: part of the task's key only
+    return _run_chunk(job, cols, job.get("task_threads", 1))
 
 
 def sweep(build, grid, *, t_span, y0, t_eval=None, measure=None, method="dopri5", rtol=1e-6,
