@@ -14,9 +14,11 @@ a warm-up of its path on an 8 x 8 grid that loads the compiled kernels):
   ``solve_ensemble`` call on all cores.
 * ``neurodyn.sweep, client=False``: the sweep's chunks in this process (each chunk a
   ``solve_ensemble`` on all cores).
-* ``neurodyn.sweep, client=None``: the default, a ``LocalCluster`` (one worker, a thread per
-  core) started and closed by the call; its start-up + close is also timed alone, and the
-  sweep on an already running cluster of the same kind.
+* ``neurodyn.sweep, client=None``: the default, a ``LocalCluster`` (one in-process worker
+  running one chunk at a time, each chunk's ``solve_ensemble`` on every core) started and
+  closed by the call; its start-up + close is also timed alone, and the sweep on an already
+  running thread cluster (one worker, a thread per core: a chunk per thread, as a user's
+  cluster runs it).
 * ``neurodyn.sweep, Dask processes``: ``Client(LocalCluster(processes=True, n_workers=cores,
   threads_per_worker=1))`` started here (counted, and shown separately), its workers import
   neurodyn and load the kernels on their first task (counted).
