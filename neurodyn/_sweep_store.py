@@ -27,7 +27,7 @@ def _fingerprint(grid, job, chunk_size):
     desc = {"t_span": list(map(float, job["t_span"])), "chunk_size": chunk_size,
             "options": {k: repr(v) for k, v in sorted(job["options"].items())}}
     h.update(json.dumps(desc, sort_keys=True).encode())
-    for what in (job["build"], job["measure"], y0):
+    for what in (job["build"], job["measure"], y0, job.get("base")):
         _digest(what, h, 3)
     if job["t_eval"] is not None:
         h.update(np.ascontiguousarray(job["t_eval"]).tobytes())

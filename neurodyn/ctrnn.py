@@ -278,6 +278,44 @@ class CTRNN(FrozenModel, ODESystem):
         new._freeze()
         return new
 
+    def _replace_batch(self, changes):
+        """The params tuples of B copies with ``tau``/``bias``/``gain`` changed, checked in one
+        go (``neurodyn.sweep`` with ``base=``): ``changes`` maps each name to an array of
+        shape (B, n) or (B,); the rest of the params (W, the input) are this network's, shared.
+        Equal to ``[self.replace(**member_changes).params ...]`` (tests/test_sweep.py)."""
+        if type(self) is not CTRNN or not changes or not _VECTOR_ARGS.issuperset(changes):
+            raise NotImplementedError
+        n = self.n_states
+        rows = {}
+        B = None
+        for k, v in changes.items():
+            a = real_array(k, v, finite=False)
+            if a.ndim == 1:
+                a = np.repeat(a[:, None], n, axis=1)
+            if a.ndim != 2 or a.shape[1] != n or (B is not None and a.shape[0] != B):
+                raise ValueError(f"{k} has shape {a.shape} over the members; expected "
+                                 f"({B if B is not None else 'members'}, {n}) or one value "
+                                 "per member")
+            B = a.shape[0]
+            bad = ~np.isfinite(a)
+            if k == "tau":
+                bad |= ~(a > 0.0)
+            if bad.any():
+                m, i = (int(x) for x in np.argwhere(bad)[0])
+                need = "positive and finite" if k == "tau" else "finite"
+                err = ValueError(f"member {m}: {k} of {_node_label(self.nodes, i)} must be "
+                                 f"{need}, got {float(a[m, i])!r}")
+                err.member = m  # for the caller to name the member its own way
+                raise err
+            rows[k] = a
+        p = self.params
+        rate = _frozen(1.0 / rows["tau"]) if "tau" in rows else None
+        bias = _frozen(rows["bias"]) if "bias" in rows else None
+        gain = _frozen(rows["gain"]) if "gain" in rows else None
+        rest = p[3:]
+        return [(p[0] if rate is None else rate[m], p[1] if bias is None else bias[m],
+                 p[2] if gain is None else gain[m]) + rest for m in range(B)]
+
     @classmethod
     def from_graph(cls, G, *, weight="weight", tau=1.0, bias=0.0, gain=1.0, input=None,
                    activation=None, default_weight=None, sparse=None, blas=None):

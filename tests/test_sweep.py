@@ -120,6 +120,49 @@ def test_measures_vectorised_and_per_member_agree_with_direct_periods():
     assert a["peak"].dims == ("b0", "b1", "peak_dim1")
 
 
+def test_base_with_changes_equals_a_model_per_member():
+    """base= with build returning replace() changes: the chunk's members are made in one step
+    (CTRNN bias/tau/gain checked at once, no model per member), same numbers bit for bit."""
+    def changes(b0, b1):
+        return {"bias": [b0, b1], "tau": 1.0 + 0.1 * b0 * b0}
+
+    kw = dict(t_span=jobs.T_SPAN, y0=jobs.Y0, client=False, chunk_size=7, progress=False)
+    fast = nd.sweep(changes, jobs.GRID, base=jobs.BASE, **kw)
+    slow = nd.sweep(lambda b0, b1: jobs.BASE.replace(**changes(b0, b1)), jobs.GRID, **kw)
+    np.testing.assert_array_equal(fast["y_final"].values, slow["y_final"].values)
+    np.testing.assert_array_equal(fast["nfev"].values, slow["nfev"].values)
+    # the batch's params are the replaced models' params
+    pts = [(-4.0, -3.0), (-2.5, -1.0)]
+    batch = jobs.BASE._replace_batch({"bias": [list(p) for p in pts],
+                                      "tau": [1.0 + 0.1 * a * a for a, _ in pts]})
+    for (a, b), got in zip(pts, batch):
+        want = jobs.BASE.replace(**changes(a, b)).params
+        assert len(got) == len(want)
+        for x, y in zip(got, want):
+            assert type(x) is type(y)
+            np.testing.assert_array_equal(x, y)
+            if isinstance(x, np.ndarray):
+                assert not x.flags.writeable and x.flags.c_contiguous
+    # a change the batch cannot make goes through base.replace, with the same result
+    inp = nd.sweep(lambda b0, b1: {"input": b0 + b1}, jobs.GRID, base=jobs.BASE, **kw)
+    ref = nd.sweep(lambda b0, b1: jobs.BASE.replace(input=b0 + b1), jobs.GRID, **kw)
+    np.testing.assert_array_equal(inp["y_final"].values, ref["y_final"].values)
+
+
+def test_base_refuses_what_it_cannot_use():
+    kw = dict(t_span=jobs.T_SPAN, y0=jobs.Y0, client=False, chunk_size=10, progress=False)
+    with pytest.raises(TypeError, match="returns a dict of replace"):
+        nd.sweep(jobs.build, jobs.GRID, base=jobs.BASE, **kw)
+    with pytest.raises(TypeError, match="base must be a model"):
+        nd.sweep(lambda b0, b1: {"bias": [b0, b1]}, jobs.GRID, base=3.0, **kw)
+    with pytest.raises(ValueError, match="changed"):
+        nd.sweep(lambda b0, b1: {"bias": [b0, b1]} if b1 < -2 else {"tau": 2.0}, jobs.GRID,
+                 base=jobs.BASE, **kw)
+    with pytest.raises(ValueError, match=r"grid point \{'b0': -4.0, 'b1': -3.0\}: tau of node 1 "
+                       "must be positive"):
+        nd.sweep(lambda b0, b1: {"tau": [1.0, b1 + 2.5]}, jobs.GRID, base=jobs.BASE, **kw)
+
+
 def test_a_failing_member_keeps_its_status_and_the_rest_finish():
     def blow(t, y, p, dydt):
         dydt[0] = p[0] * y[0] * y[0]
