@@ -19,6 +19,8 @@ a warm-up of its path on an 8 x 8 grid that loads the compiled kernels):
   closed by the call; its start-up + close is also timed alone, and the sweep on an already
   running thread cluster (one worker, a thread per core: a chunk per thread, as a user's
   cluster runs it).
+* ``neurodyn.sweep(base=net)``: the same on its LocalCluster with ``build`` returning the
+  member's ``{"bias": ...}``: a chunk's members are made at once (no model per member).
 * ``neurodyn.sweep, Dask processes``: ``Client(LocalCluster(processes=True, n_workers=cores,
   threads_per_worker=1))`` started here (counted, and shown separately), its workers import
   neurodyn and load the kernels on their first task (counted).
@@ -111,6 +113,14 @@ class BuildRaw(Build):
                                     + p0[BIAS_SLOT + 1:])
 
 
+class BuildChanges(Build):
+    """``sweep(..., base=net)``: the ``replace()`` changes of one member; the sweep makes a
+    chunk's members in one step (biases checked at once, no model per member)."""
+
+    def __call__(self, d0, d1):
+        return {"bias": shifted(self.theta, d0, d1)}
+
+
 # ----------------------------------------------------------------------------- in-process rows
 
 def ens_raw(solvers, net, theta, points, y0):
@@ -127,8 +137,9 @@ def ens_models(solvers, net, theta, points, y0):
 
 
 def run_sweep(neurodyn, net, theta, d, y0, client, build=Build):
+    kw = {"base": net} if build is BuildChanges else {}
     ds = neurodyn.sweep(build(net, theta), {"d0": d, "d1": d}, t_span=T_SPAN, y0=y0,
-                        client=client, progress=False)
+                        client=client, progress=False, **kw)
     n = ds.sizes["state"]
     return ds["y_final"].values.reshape(-1, n), ds["status"].values.reshape(-1), ds.attrs
 
@@ -248,6 +259,7 @@ def main():
     ens_models(solvers, net, theta, wpts, y0)
     run_sweep(neurodyn, net, theta, wd, y0, False)
     run_sweep(neurodyn, net, theta, wd, y0, False, BuildRaw)
+    run_sweep(neurodyn, net, theta, wd, y0, False, BuildChanges)
     solvers.solve(net, T_SPAN, y0)
     print(f"import dask.distributed + xarray: {import_s:.2f} s; warm-up of the in-process "
           f"paths on {len(wpts)} members: {time.perf_counter() - t0:.2f} s\n")
@@ -280,6 +292,9 @@ def main():
     row("neurodyn.sweep, client=None (LocalCluster, threads)",
         lambda: run_sweep(neurodyn, net, theta, d, y0, None))
     sw = rows[-1] if rows and rows[-1]["name"].endswith("threads)") else None
+    row("neurodyn.sweep(base=net), client=None: build returns the bias",
+        lambda: run_sweep(neurodyn, net, theta, d, y0, None, BuildChanges),
+        note="a chunk's members made at once, no model per member")
 
     from dask.distributed import Client, LocalCluster
 
@@ -395,7 +410,13 @@ def main():
               + (f"{100 * bars['overhead_vs_models']:+.0f} % vs the ensemble of replace()d "
                  f"models" if ensm else "")
               + (" -> met" if bars["overhead_vs_raw"] <= 0.10 else " -> not met (vs raw)"))
-    busy = [r["name"] for r in (ref, sw_rows[0], pool)
+    sb = by.get("neurodyn.sweep(base=net), client=None: build returns the bias")
+    if ref and sb:
+        bars["overhead_base_vs_raw"] = sb["wall"] / ref["wall"] - 1
+        print(f"  the same bar for sweep(base=net): {100 * bars['overhead_base_vs_raw']:+.0f} % "
+              "vs raw params -> " + ("met" if bars["overhead_base_vs_raw"] <= 0.10
+                                      else "not met"))
+    busy = [r["name"] for r in (ref, sw_rows[0], sb, pool)
             if r and r["foreign"] is not None and r["foreign"] > BUSY_CORES]
     if busy:
         print("  (the bars compare rows timed while other processes used the CPU: "
