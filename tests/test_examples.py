@@ -1,6 +1,7 @@
 """The examples run as a user would run them, print what they promise, and write their figure
 (``<example>.png`` in the current directory) for the documentation's gallery."""
 import importlib.util
+import json
 import os
 import pathlib
 import subprocess
@@ -68,6 +69,24 @@ def test_sweep_dask_example(tmp_path, monkeypatch):
     assert out.count("= its own solve") == 3 and out.count("Hopf points at") == 3
     check_figure(tmp_path / "sweep_dask.png")
     assert [p.name for p in tmp_path.iterdir()] == ["sweep_dask.png"]
+
+
+def test_sweep_dask_example_on_a_separately_started_cluster(tmp_path, monkeypatch):
+    """The issue's second half of the example: the same script pointed at `dask scheduler` +
+    two `dask worker` processes started here, through NEURODYN_SCHEDULER."""
+    pytest.importorskip("distributed")
+    pytest.importorskip("xarray")
+    sys.path.insert(0, str(ROOT / "tests"))
+    import _sweep_jobs
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    with _sweep_jobs.dask_cluster(tmp_path, 2, env) as sched_file:
+        address = json.loads(sched_file.read_text())["address"]
+        monkeypatch.setenv("NEURODYN_SCHEDULER", address)
+        out = run("sweep_dask.py", tmp_path)
+    assert f"60 x 60 networks on {address}" in out
+    assert out.count("= its own solve") == 3 and out.count("Hopf points at") == 3
 
 
 # The other examples' printed promises are checked by their model's tests; here, that each

@@ -325,12 +325,6 @@ def test_bad_arguments_are_refused_naming_them():
         nd.sweep(jobs.build, jobs.GRID, measure=lambda ens: {"status": ens.status}, **kw)
 
 
-def _start(args, env, log):
-    with open(log, "w") as err:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=err,
-                                start_new_session=True)
-
-
 def test_a_real_scheduler_and_two_workers_finish_when_one_worker_is_killed(tmp_path):
     """`dask scheduler` + two `dask worker` processes on loopback; one worker is SIGKILLed
     while it runs a chunk: Dask reruns that chunk on the other and the sweep completes."""
@@ -338,22 +332,9 @@ def test_a_real_scheduler_and_two_workers_finish_when_one_worker_is_killed(tmp_p
 
     env = dict(os.environ, SWEEP_SLEEP="0.3",
                PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
-    sched_file = tmp_path / "scheduler.json"
-    procs = [_start([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
-                     "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file",
-                     str(sched_file)], env, tmp_path / "scheduler.log")]
-    try:
-        deadline = time.monotonic() + 120
-        while not sched_file.exists():
-            assert time.monotonic() < deadline, (tmp_path / "scheduler.log").read_text()
-            time.sleep(0.1)
-        # --no-nanny: a nanny would restart the killed worker; without one it stays dead and
-        # its chunk must move to the other worker.
-        for k in range(2):
-            procs.append(_start([sys.executable, "-m", "distributed.cli.dask_worker",
-                                 "--scheduler-file", str(sched_file), "--nthreads", "1",
-                                 "--no-nanny", "--no-dashboard", "--name", f"w{k}"], env,
-                                tmp_path / f"w{k}.log"))
+    # no nanny: a nanny would restart the killed worker; without one it stays dead and its
+    # chunk must move to the other worker.
+    with jobs.dask_cluster(tmp_path, 2, env) as sched_file:
         with Client(scheduler_file=str(sched_file), timeout="120s") as client:
             client.wait_for_workers(2, timeout=120)
             workers = client.scheduler_info()["workers"]
@@ -378,17 +359,8 @@ def test_a_real_scheduler_and_two_workers_finish_when_one_worker_is_killed(tmp_p
             th.join(timeout=300)
             assert not th.is_alive()
             assert [i["name"] for i in client.scheduler_info()["workers"].values()] == ["w1"]
-        ds = result["ds"]
-        assert ds.attrs["sweep_chunks_run"] == ds.attrs["sweep_chunks"] == 12
-        np.testing.assert_allclose(ds["y_end"].values, direct().y_final.reshape(6, 5, 2),
-                                   rtol=1e-12, atol=1e-14)
-        assert (ds["status"].values == 0).all()
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
+    ds = result["ds"]
+    assert ds.attrs["sweep_chunks_run"] == ds.attrs["sweep_chunks"] == 12
+    np.testing.assert_allclose(ds["y_end"].values, direct().y_final.reshape(6, 5, 2),
+                               rtol=1e-12, atol=1e-14)
+    assert (ds["status"].values == 0).all()
