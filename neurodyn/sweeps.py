@@ -343,8 +343,8 @@ def sweep(build, grid, *, t_span, y0, t_eval=None, measure=None, method="dopri5"
         Dask installed: this process, with a warning). False: this process, no Dask.
     chunk_size : int, optional
         Members per task. Default: sized from a pilot run of 16 members (on a worker of
-        ``client``, or here) to ~0.5 s of work per task (Dask's overhead is ~1 ms per task), at most 65,536, and small enough for every
-        worker thread to get several chunks.
+        ``client``, or here) to ~0.5 s of work per task (Dask's overhead is ~1 ms per task),
+        at most 65,536, and small enough for every worker thread to get several chunks.
     store : str or Path, optional
         A Zarr directory (any name) or a ``.nc`` file. Chunks are written as they finish; a
         re-run with the same arguments computes only what is missing. ``xarray.open_zarr`` /
@@ -355,8 +355,8 @@ def sweep(build, grid, *, t_span, y0, t_eval=None, measure=None, method="dopri5"
         With it, ``build(**point)`` returns a dict of ``base.replace()`` changes instead of a
         model, and a chunk's members are made in one step with no model per member: for a
         CTRNN's ``tau``, ``bias`` and ``gain`` the chunk's values are checked at once and only
-        the changed params differ (W12: 2x less Python per member than ``replace()``; see
-        BENCHMARKS.md); other changes go through ``base.replace``.
+        the changed params differ (on W12 this sweep was as fast as one ``solve_ensemble``
+        call on hand-made params; BENCHMARKS.md); other changes go through ``base.replace``.
     progress : bool
         A tqdm bar over members (without tqdm installed: a warning, no bar); for a client of
         your own cluster, also the address of its Dask dashboard.
