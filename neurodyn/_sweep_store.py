@@ -77,23 +77,22 @@ class _Store:
 
     def __init__(self, path, fingerprint, n_chunks):
         _xr()  # checked before any work: the store needs it
-        self.final = Path(path)
-        self.netcdf = self.final.suffix == ".nc"
-        self.path = self.final.with_name(self.final.name + ".partial.zarr") if self.netcdf \
-            else self.final
+        self.final, self.path = _paths(path)
+        self.netcdf = self.final != self.path
         self.fingerprint = fingerprint
         self.n_chunks = n_chunks
         self.done = np.zeros(n_chunks, dtype=bool)
         self.created = False
-        if self.netcdf and self.final.exists():
-            self._check(_open(self.final), self.final)
-            self.complete_file = True
-            return
-        self.complete_file = False
-        if self.path.exists():
-            ds = _open(self.path)
-            self._check(ds, self.path)
-            self.done = ds["sweep_chunk_done"].values.astype(bool)
+        self.existing = None  # the Dataset found there, loaded once (sweep takes its values)
+        self.complete_file = self.netcdf and self.final.exists()
+        if self.complete_file:
+            self.existing = _open(self.final)
+            self._check(self.existing, self.final)
+            self.done[:] = True
+        elif self.path.exists():
+            self.existing = _open(self.path)
+            self._check(self.existing, self.path)
+            self.done = self.existing["sweep_chunk_done"].values.astype(bool)
             self.created = True
 
     def _check(self, ds, where):
@@ -147,6 +146,31 @@ def _xr():
         raise ImportError("neurodyn.sweep needs xarray: pip install 'neurodyn[distributed]'") \
             from None
     return xarray
+
+
+def _paths(store):
+    """(final path, path written while running): a ``.nc`` store is built as Zarr beside it."""
+    final = Path(store)
+    if final.suffix == ".nc":
+        return final, final.with_name(final.name + ".partial.zarr")
+    return final, final
+
+
+def stored_chunk_size(store):
+    """The chunk size recorded in an existing store (a re-run keeps it), else None. Reads the
+    attributes only."""
+    xr = _xr()
+    for p in dict.fromkeys(_paths(store)):
+        if p.exists():
+            try:
+                if p.suffix == ".nc":
+                    with xr.open_dataset(p, engine="h5netcdf") as ds:
+                        return int(ds.attrs["sweep_chunk_size"])
+                with xr.open_zarr(p, consolidated=False) as ds:
+                    return int(ds.attrs["sweep_chunk_size"])
+            except (KeyError, OSError, ValueError):
+                return None
+    return None
 
 
 def _open(path):

@@ -26,13 +26,12 @@ import math
 import os
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
 from solvers import Interrupted, solve_ensemble
 
-from ._sweep_store import _fingerprint, _open, _Results, _Store, _xr
+from ._sweep_store import _fingerprint, _Results, _Store, _xr, stored_chunk_size
 
 __all__ = ["sweep", "per_member"]
 
@@ -66,7 +65,6 @@ class _Grid:
             self.coords = dict(zip(self.dims, axes))
             mesh = np.meshgrid(*axes, indexing="ij") if len(axes) > 1 else axes
             self.columns = {d: m.reshape(-1) for d, m in zip(self.dims, mesh)}
-            self.table = False
         else:
             table = _table(grid)
             lengths = {k: v.shape[0] for k, v in table.items()}
@@ -78,7 +76,6 @@ class _Grid:
             self.shape = (m,)
             self.columns = table
             self.coords = {"point": np.arange(m), **{k: ("point", v) for k, v in table.items()}}
-            self.table = True
         self.size = int(np.prod(self.shape))
         if self.size == 0:
             raise ValueError(f"sweep: the grid has no points (shape {self.shape})")
@@ -102,10 +99,8 @@ def _column(values, what):
         raise TypeError(f"sweep: {what} must hold numbers or strings; got dtype {a.dtype}")
     if a.dtype.kind == "b":
         raise TypeError(f"sweep: {what} holds booleans; give numbers")
-    if a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
+    if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
         raise ValueError(f"sweep: {what} holds a non-finite value")
-    if a.dtype.kind == "c":
-        raise TypeError(f"sweep: {what} is complex")
     return a
 
 
@@ -171,24 +166,23 @@ def per_member(f):
     return measure
 
 
-def _member(build, point):
+def _call(fn, kwargs, what):
+    """fn(**kwargs); an error says which point (or changes) and what was being done."""
     try:
-        if callable(build) and not hasattr(build, "replace"):
-            return build(**point)
-        return build.replace(**point)
+        return fn(**kwargs)
     except Exception as err:
         kind = next((k for k in (TypeError, ValueError) if isinstance(err, k)), RuntimeError)
-        raise kind(f"sweep: building the model of grid point {point} failed: "
-                   f"{type(err).__name__}: {err}") from err
+        raise kind(f"sweep: {what} {kwargs} failed: {type(err).__name__}: {err}") from err
+
+
+def _member(build, point):
+    if callable(build) and not hasattr(build, "replace"):
+        return _call(build, point, "building the model of grid point")
+    return _call(build.replace, point, "building the model of grid point")
 
 
 def _changes(build, point):
-    try:
-        d = build(**point)
-    except Exception as err:
-        kind = next((k for k in (TypeError, ValueError) if isinstance(err, k)), RuntimeError)
-        raise kind(f"sweep: build() of grid point {point} failed: {type(err).__name__}: "
-                   f"{err}") from err
+    d = _call(build, point, "build() of grid point")
     if not isinstance(d, dict):
         raise TypeError(f"sweep: with base=, build(**point) returns a dict of replace() "
                         f"changes; at grid point {point} it returned {type(d).__name__}")
@@ -211,7 +205,8 @@ def _build_part(job, points):
         try:
             params = base._replace_batch({k: [d[k] for d in dicts] for k in keys})
         except (NotImplementedError, AttributeError):
-            params = [_member(base, d).params for d in dicts]
+            params = [_call(base.replace, d, "base.replace() with the changes").params
+                      for d in dicts]
         except (TypeError, ValueError) as err:
             m = getattr(err, "member", None)
             where = f"grid point {points[m]}" if m is not None else \
@@ -420,20 +415,8 @@ def sweep(build, grid, *, t_span, y0, t_eval=None, measure=None, method="dopri5"
     from solvers.ensemble import _available_cores, _Progress
 
     store_obj = None
-    stored_size = None
-    if store is not None:
-        probe = Path(store)
-        probe_z = probe.with_name(probe.name + ".partial.zarr") if probe.suffix == ".nc" \
-            else probe
-        for p in (probe, probe_z):
-            if p.exists():
-                try:
-                    stored_size = int(_open(p).attrs["sweep_chunk_size"])
-                except (KeyError, OSError, ValueError):
-                    pass
-                break
-    if chunk_size is None:
-        chunk_size = stored_size
+    if chunk_size is None and store is not None:
+        chunk_size = stored_chunk_size(store)
     if chunk_size is None:
         pts = g.points(0, min(_PILOT, g.size))
         if client is not None and client is not False:  # time it where the chunks will run
@@ -453,10 +436,8 @@ def sweep(build, grid, *, t_span, y0, t_eval=None, measure=None, method="dopri5"
     results = _Results(g)
     if store is not None:
         store_obj = _Store(store, fp, len(chunks))
-        if store_obj.complete_file or store_obj.created:
-            results.load(_open(store_obj.final if store_obj.complete_file else store_obj.path))
-            if store_obj.complete_file:
-                store_obj.done[:] = True
+        if store_obj.existing is not None:
+            results.load(store_obj.existing)
     todo = [i for i in range(len(chunks)) if store_obj is None or not store_obj.done[i]]
     attrs = {"model": None, "method": method, "rtol": float(rtol), "atol": repr(atol)
              if not np.isscalar(atol) else float(atol), "t_span": list(job["t_span"]),
