@@ -59,3 +59,22 @@ def never_fires_3(t, y, p):
     for i in range(y.size):
         s += y[i] * y[i]
     return s - 1e12
+
+
+def rober_rhs(t, y, p, dydt):
+    # Robertson's chemistry (WORKLOADS.md W9): p = (k1, k2, k3) = (0.04, 1e4, 3e7)
+    k1, k2, k3 = p[0], p[1], p[2]
+    dydt[0] = -k1 * y[0] + k2 * y[1] * y[2]
+    dydt[1] = k1 * y[0] - k2 * y[1] * y[2] - k3 * y[1] * y[1]
+    dydt[2] = k3 * y[1] * y[1]
+
+
+def rober_jac(t, y, p, J):
+    k1, k2, k3 = p[0], p[1], p[2]
+    J[0, 0] = -k1
+    J[0, 1] = k2 * y[2]
+    J[0, 2] = k2 * y[1]
+    J[1, 0] = k1
+    J[1, 1] = -k2 * y[2] - 2.0 * k3 * y[1]
+    J[1, 2] = -k2 * y[1]
+    J[2, 1] = 2.0 * k3 * y[1]

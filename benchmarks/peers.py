@@ -155,6 +155,104 @@ def make_numbalsoda_vdp(w):
                                        data, 1, w.rtol, w.atol, 10_000_000)
 
 
+def make_numbalsoda_rober(k=(0.04, 1e4, 3e7), rtol=1e-8, atol=1e-8, t_end=1e5):
+    """numbalsoda ``lsoda`` on ROBER (W9), output at t_end only."""
+    import numba
+    import numbalsoda
+
+    data = np.array([k[0], k[1], k[2], 0.0])
+    t0 = time.perf_counter()
+    rhs = numba.cfunc(numbalsoda.lsoda_sig)(_rober_cfunc_body())
+    compile_s = time.perf_counter() - t0
+    return compile_s, _numbalsoda_call(numbalsoda.lsoda, rhs.address,
+                                       np.array([1.0, 0.0, 0.0]), np.array([0.0, t_end]),
+                                       data, 3, rtol, atol, 10_000_000)
+
+
+def _rober_cfunc_body():
+    from numba import carray
+
+    def rhs(t, u, du, p_):
+        p = carray(p_, (4,))
+        p[3] += 1.0
+        du[0] = -p[0] * u[0] + p[1] * u[1] * u[2]
+        du[1] = p[0] * u[0] - p[1] * u[1] * u[2] - p[2] * u[1] * u[1]
+        du[2] = p[2] * u[1] * u[1]
+
+    return rhs
+
+
+def make_numbalsoda_rober_prange(k3_values, rtol=1e-8, atol=1e-8, t_end=1e5):
+    """numbalsoda ``lsoda`` over a ROBER ensemble (one k3 per member) in a ``numba.prange``
+    loop (numbalsoda's own pattern for parallel solves): ``(compile_s, call)``, the call
+    returning the final states (B, 3)."""
+    import numba
+    import numbalsoda
+
+    rhs = numba.cfunc(numbalsoda.lsoda_sig)(_rober_cfunc_body())
+    funcptr = rhs.address
+    lsoda = numbalsoda.lsoda
+
+    @numba.njit(parallel=True)
+    def run(k3s, out, ok):
+        for i in numba.prange(k3s.size):
+            data = np.array([0.04, 1e4, k3s[i], 0.0])
+            u0 = np.array([1.0, 0.0, 0.0])
+            t_eval = np.array([0.0, t_end])
+            usol, success = lsoda(funcptr, u0, t_eval, data, rtol=rtol, atol=atol,
+                                  mxstep=10_000_000)
+            for j in range(3):
+                out[i, j] = usol[1, j]
+            ok[i] = success
+
+    k3s = np.ascontiguousarray(k3_values, dtype=np.float64)
+    out = np.empty((k3s.size, 3))
+    ok = np.zeros(k3s.size, dtype=np.bool_)
+    t0 = time.perf_counter()
+    run(k3s[:2], out[:2], ok[:2])
+    compile_s = time.perf_counter() - t0
+
+    def call():
+        run(k3s, out, ok)
+        return Result(out.copy(), 0, bool(ok.all()))
+
+    return compile_s, call
+
+
+def make_diffrax_stiff(f, y0, t_span, rtol, atol, max_steps=1_000_000):
+    """diffrax ``Kvaerno5`` (ESDIRK, its default Newton root finder) with a PID controller,
+    JAX float64 on the CPU, output at t_end; ``f(t, y, args)`` in jax.numpy."""
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_platforms", "cpu")
+    import jax.numpy as jnp
+    import diffrax
+
+    term = diffrax.ODETerm(f)
+    solver = diffrax.Kvaerno5()
+    ctrl = diffrax.PIDController(rtol=rtol, atol=atol)
+    y0j = jnp.asarray(y0, dtype=jnp.float64)
+
+    @jax.jit
+    def solve(y0):
+        return diffrax.diffeqsolve(term, solver, t0=t_span[0], t1=t_span[1], dt0=None, y0=y0,
+                                   stepsize_controller=ctrl, max_steps=max_steps,
+                                   saveat=diffrax.SaveAt(t1=True))
+
+    t0 = time.perf_counter()
+    solve.lower(y0j).compile()
+    compile_s = time.perf_counter() - t0
+
+    def call():
+        sol = solve(y0j)
+        ys = np.asarray(sol.ys)
+        ok = bool(sol.result == diffrax.RESULTS.successful)
+        return Result(ys, None, ok, "", {"steps": int(sol.stats["num_accepted_steps"])})
+
+    return compile_s, call
+
+
 # --------------------------------------------------------------------------- diffrax
 
 def diffrax_ctrnn(w):

@@ -16,6 +16,7 @@ so they are compiled in memory, once per process.
 """
 from __future__ import annotations
 
+import dis
 import hashlib
 import importlib.util
 import os
@@ -37,6 +38,9 @@ _TEMPLATES = {"ode": (_HERE / "_ode_loops.py", "rhs"), "map": (_HERE / "_map_loo
 # source is part of every loop module's cache key.
 _TEMPLATE_HELPERS = (_HERE / "_variational.py",)
 _ENSEMBLE_TEMPLATE = _HERE / "_ensemble_loops.py"
+# The compiled stiff methods' loops, appended to the ODE template for those methods only (they
+# use its output, dense-output and event helpers).
+_STIFF_TEMPLATES = (_HERE / "_stiff_loops.py", _HERE / "_radau_loops.py")
 # Kernels are inlined into the loops at Numba-IR level: LLVM alone declined to inline the CTRNN
 # kernel, and the call boundary cost 11 % of a W1 solve (measured).
 _KERNEL_JIT = {"nogil": True, "inline": "always"}
@@ -298,9 +302,30 @@ def _events_source(events):
     return "\n".join(lines) + "\n"
 
 
+def _reads_time(kernel):
+    """Whether an ODE kernel ``rhs(t, y, p, dydt)`` may depend on t: False only when its code
+    provably never reads its first argument (no load of it, not captured by an inner
+    function). Rodas5P skips its df/dt difference for kernels that do not."""
+    code = getattr(_py_func(kernel), "__code__", None)
+    if code is None or code.co_argcount < 1:
+        return True
+    name = code.co_varnames[0]
+    if name in code.co_cellvars:
+        return True
+    for ins in dis.get_instructions(code):
+        if ins.opname.startswith(("LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE", "DELETE_FAST",
+                                  "STORE_FAST")):
+            val = ins.argval
+            if val == name or (isinstance(val, tuple) and name in val):
+                return True
+        elif ins.opname == "LOAD_NAME" or ins.opname.startswith("LOAD_LOCALS"):
+            return True
+    return False
+
+
 def _tableau_globals(tab):
     empty1, empty2 = np.zeros(1), np.zeros((1, 1))
-    if tab is None:
+    if tab is None or getattr(tab, "stiff", False):
         return {"TA": empty2, "TC": empty1, "TB": empty1, "TE": empty1, "TP": empty2,
                 "TE3": empty1, "NX": 0, "HAS_E3": False}
     return {"TA": tab.A, "TC": tab.C, "TB": tab.B,
@@ -312,6 +337,9 @@ def _tableau_globals(tab):
 def _build(kind, kernel, jac, tableau, boundscheck, events=(), full=False):
     template_path, kname = _TEMPLATES[kind]
     template = template_path.read_text()
+    stiff = getattr(tableau, "stiff", False)
+    if stiff:
+        template += "".join("\n\n" + path.read_text() for path in _STIFF_TEMPLATES)
     src_k, src_j = _cacheable(kernel), _cacheable(jac)
     src_ev = [g if isinstance(g, str) else _cacheable(g) for g in events]
     directory = cache_dir()
@@ -322,6 +350,9 @@ def _build(kind, kernel, jac, tableau, boundscheck, events=(), full=False):
            "CACHE": cache, "BOUNDSCHECK": boundscheck}
     consts = _tableau_globals(tableau)
     glb.update(consts)
+    if stiff:
+        # a property of the kernel's code, which is in the module's name (hash) already
+        glb["AUTONOMOUS"] = kind == "ode" and not _reads_time(kernel)
     glb["FULL"] = full
     if events:
         glb["NEV"] = len(events)
@@ -431,6 +462,8 @@ def ensemble_loops_for(kind, kernel, jac=None, tableau=None, layout=(), boundsch
         glb = {"rk_adaptive": getattr(base, "rk_adaptive", None),
                "rk_fixed": getattr(base, "rk_fixed", None),
                "iterate_loop": getattr(base, "iterate_loop", None),
+               "ros_adaptive": getattr(base, "ros_adaptive", None),
+               "radau_adaptive": getattr(base, "radau_adaptive", None),
                "CACHE": base.CACHE, "BOUNDSCHECK": boundscheck}
         source = (_ENSEMBLE_TEMPLATE.read_text()
                   + "\n\n@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, "

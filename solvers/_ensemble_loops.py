@@ -20,6 +20,8 @@ import numba
 rk_adaptive = globals().get("rk_adaptive")
 rk_fixed = globals().get("rk_fixed")
 iterate_loop = globals().get("iterate_loop")
+ros_adaptive = globals().get("ros_adaptive")
+radau_adaptive = globals().get("radau_adaptive")
 CACHE = globals().get("CACHE", False)
 BOUNDSCHECK = globals().get("BOUNDSCHECK", False)
 
@@ -54,6 +56,36 @@ def ens_fixed(order, a, b, cursor, t0, t1, dt, n_steps, t_eval, use_t_eval, P, S
         rk_fixed(t0, t1, dt, n_steps, t_eval, use_t_eval, member_params(P, i), SF[i], SI[i],
                  Y[i], K, W, out_t, OUT_Y[i], n_steps + 1, dense, dn_t, dn_h, dn_c, evf, evi,
                  ev_t, ev_i, ev_y)
+    cursor[0] = b
+
+
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
+def ens_rodas(order, a, b, cursor, t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, P,
+              safety, facmin, facmax, SF, SI, Y, OUT_Y, out_t, K, W, J, E, piv, dense, dn_t,
+              dn_h, dn_c, evf, evi, ev_t, ev_i, ev_y):
+    """Rodas5P members order[a:b]; K, W, J, E, piv (the LU) are this call's scratch."""
+    for j in range(a, b):
+        cursor[0] = j
+        i = order[j]
+        ros_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, member_params(P, i),
+                     safety, facmin, facmax, SF[i], SI[i], Y[i], K, W, J, E, piv, out_t,
+                     OUT_Y[i], max_steps + 1, dense, dn_t, dn_h, dn_c, evf, evi, ev_t, ev_i,
+                     ev_y)
+    cursor[0] = b
+
+
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
+def ens_radau(order, a, b, cursor, t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, P,
+              safety, facmin, facmax, SF, SI, Y, OUT_Y, out_t, K, W, J, E1, E2, piv1, piv2,
+              dense, dn_t, dn_h, dn_c, evf, evi, ev_t, ev_i, ev_y):
+    """Radau IIA members order[a:b]; K, W, J and the two LUs are this call's scratch."""
+    for j in range(a, b):
+        cursor[0] = j
+        i = order[j]
+        radau_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps,
+                       member_params(P, i), safety, facmin, facmax, SF[i], SI[i], Y[i], K, W,
+                       J, E1, E2, piv1, piv2, out_t, OUT_Y[i], max_steps + 1, dense, dn_t,
+                       dn_h, dn_c, evf, evi, ev_t, ev_i, ev_y)
     cursor[0] = b
 
 

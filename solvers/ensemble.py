@@ -23,11 +23,14 @@ from numba.core.errors import NumbaError
 from . import tableaus
 from ._checks import InvalidTypeError, check_allocation, count, real_array
 from ._codegen import ensemble_loops_for
-from .integrate import (DEFAULT_MAX_STEPS, FACMAX, FACMIN, PI_BETA_K, SAFETY, STIFF,
+from .integrate import (COMPILED_STIFF, DEFAULT_MAX_STEPS, FACMAX, FACMIN, PI_BETA_K, SAFETY,
+                        STIFF, _SF_STIFF_SIZE, _SI_NJEV, _SI_NLU, _SI_STIFF_SIZE,
                         _SigintFlag, _check_system, _compile_error, _debug_flag,
                         _domain_check, _fixed_steps, _kernel_error_detail, _map_message,
-                        _message, _method, _name, _step_options, _time_span, solve)
-from .solution import (INTERRUPTED, KERNEL_ERROR, MAX_STEPS, SUCCESS, Interrupted, Solution)
+                        _message, _method, _name, _stiff_message, _stiff_scratch, _step_options,
+                        _time_span, solve)
+from .solution import (FAILED, INTERRUPTED, KERNEL_ERROR, MAX_STEPS, SUCCESS, Interrupted,
+                       Solution)
 from .system import MapSystem, match_params
 
 __all__ = ["solve_ensemble", "iterate_ensemble", "EnsembleSolution"]
@@ -101,7 +104,7 @@ class EnsembleSolution:
 
     def __init__(self, t, y, y_final, t_final, status, nfev, nsteps, naccepted, nrejected, n_out,
                  method, *, h_final=None, max_steps=0, details=None, exceptions=None,
-                 map_=None, t_events=None, y_events=None):
+                 map_=None, t_events=None, y_events=None, njev=None, nlu=None):
         self.t = t
         self.y = y
         self.y_final = y_final
@@ -120,6 +123,9 @@ class EnsembleSolution:
         self._map = map_
         self.t_events = t_events
         self.y_events = y_events
+        zeros = np.zeros_like(nfev)
+        self.njev = zeros if njev is None else njev
+        self.nlu = zeros if nlu is None else nlu
 
     @property
     def success(self):
@@ -174,7 +180,7 @@ class EnsembleSolution:
         return Solution(t, y, int(self.status[i]), self.message(i),
                         t_final=int(self.t_final[i]) if self._map else float(self.t_final[i]),
                         y_final=self.y_final[i].copy(), nfev=int(self.nfev[i]),
-                        nsteps=int(self.nsteps[i]), naccepted=int(self.naccepted[i]),
+                        njev=int(self.njev[i]), nlu=int(self.nlu[i]), nsteps=int(self.nsteps[i]), naccepted=int(self.naccepted[i]),
                         nrejected=int(self.nrejected[i]), method=self.method,
                         exception=self.exceptions.get(i),
                         t_events=None if self.t_events is None else self.t_events[i],
@@ -709,11 +715,12 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
     tab = tableaus.get(method)
     mod = ensemble_loops_for("ode", ref.rhs, getattr(ref, "jac", None), tab, layout,
                              boundscheck=debug)
-    S = tab.C.size
+    stiff = method in COMPILED_STIFF
+    S = tab.stages if stiff else tab.C.size
     order = np.arange(B, dtype=np.int64)
-    SI = np.zeros((B, _SI_SIZE), dtype=np.int64)
+    SI = np.zeros((B, _SI_STIFF_SIZE if stiff else _SI_SIZE), dtype=np.int64)
     SI[:, _SI_STATUS] = _NOT_RUN
-    SF = np.zeros((B, _SF_SIZE))
+    SF = np.zeros((B, _SF_STIFF_SIZE if stiff else _SF_SIZE))
     SF[:, 0] = t0
     SF[:, 3] = 1.0 if t1 > t0 else -1.0
     sdt = None
@@ -738,19 +745,25 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
     # doubled the memory traffic of a 3001-output sweep); rows a member did not reach are
     # set to NaN afterwards.
     OUT_Y = np.empty((B, rows, n))
-    D = 3 if fixed else tab.P.shape[1]
+    D = 3 if fixed else (tab.dense_rows if stiff else tab.P.shape[1])
     w_rows = 6 if fixed else D + 4  # as solve's scratch W
 
     def scratch():
         cursor = np.zeros(1, dtype=np.int64)
         # out_t.size is the number of output rows the loops write (m): exactly rows. No dense
         # segments, no events: empty arrays of the types solve passes (one signature).
-        return (cursor, np.empty(rows), np.empty((S, n)), np.empty((w_rows, n)), False,
+        work = (_stiff_scratch(tab, n) if stiff
+                else (np.empty((S, n)), np.empty((w_rows, n))))
+        return (cursor, np.empty(rows), *work, False,
                 np.empty(0), np.empty(0), np.empty((0, D + 1, n)), np.zeros((4, 0)),
                 np.zeros((3, 0), dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int64),
                 np.empty((0, n)))
 
-    if fixed:
+    if stiff:
+        before = (t1, te_arr, True, rtol, atol_v, max_step, steps, P, SAFETY, FACMIN, FACMAX,
+                  SF, SI, Y, OUT_Y)
+        fn = mod.ens_rodas if method == "rodas5p" else mod.ens_radau
+    elif fixed:
         before = (t0, t1, sdt, steps, te_arr, use_te, P, SF, SI, Y, OUT_Y)
         fn = mod.ens_fixed
     else:
@@ -769,6 +782,10 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
     _unreached_rows_nan(OUT_Y, SI[:, _SI_NOUT])
     status = SI[:, _SI_STATUS].copy()
     details = {}
+    if stiff:
+        for i in np.flatnonzero(status == FAILED).tolist():
+            details[i] = _stiff_message(FAILED, float(SF[i, 0]), float(SF[i, 1]), steps, ref,
+                                        None, debug)
     for i, err in errors.items():
         status[i] = KERNEL_ERROR
         details[i] = _message(KERNEL_ERROR, float(SF[i, 0]),
@@ -791,7 +808,9 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
                            SI[:, _SI_NFEV].copy(), nacc + nrej, nacc, nrej,
                            SI[:, _SI_NOUT].copy() if save == "all" else np.ones(B, np.int64),
                            method, h_final=SF[:, 1].copy(), max_steps=steps, details=details,
-                           exceptions=errors)
+                           exceptions=errors,
+                           njev=SI[:, _SI_NJEV].copy() if stiff else None,
+                           nlu=SI[:, _SI_NLU].copy() if stiff else None)
     if interrupted:
         raise Interrupted(ens)
     return ens

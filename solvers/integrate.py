@@ -29,7 +29,8 @@ from .system import MapSystem, match_params
 __all__ = ["solve", "iterate", "compiled_loop", "METHODS"]
 
 STIFF = ("radau", "bdf", "lsoda")
-METHODS = tuple(tableaus.FIXED) + tuple(tableaus.ADAPTIVE) + STIFF
+COMPILED_STIFF = tuple(tableaus.STIFF_COMPILED)
+METHODS = tuple(tableaus.FIXED) + tuple(tableaus.ADAPTIVE) + COMPILED_STIFF + STIFF
 
 # Step-size controller: safety factor and bounds on the change of h per step as in Hairer's
 # DOPRI5 and SciPy. The PI controller's weight of the previous error is beta = 0.1/k
@@ -521,6 +522,11 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
     tab = tableaus.get(method)
     mod = loops_for("ode", rhs, jac, tab, boundscheck=debug, events=ev.kernels,
                     full=dense_output)
+    if method in COMPILED_STIFF:
+        return _finish(_solve_stiff(system, mod, tab, method, t0, t1, y, te, rtol, atol_v,
+                                    first_step, max_step,
+                                    DEFAULT_MAX_STEPS if max_steps is None else max_steps, p,
+                                    debug, ev, dense_output))
     if method in tableaus.FIXED:
         return _finish(_solve_fixed(system, mod, tab, method, t0, t1, y, te, dt, max_steps, p,
                                     debug, ev, dense_output))
@@ -832,6 +838,83 @@ def _solve_adaptive(system, mod, tab, method, t0, t1, y, te, rtol, atol, first_s
                     sol=dense.result(sil[_SI_NDENSE]))
 
 
+# The compiled stiff loops' longer run state (see _stiff_loops.py)
+_SF_HACC, _SF_STIFF_SIZE = 4, 8
+_SI_NJEV, _SI_NLU, _SI_STIFF_SIZE = 10, 11, 14
+
+
+def _stiff_message(status, t, h, max_steps, system, err, debug):
+    if status == KERNEL_ERROR:
+        return _message(status, t, detail=_kernel_error_detail(system, err, t, debug))
+    if status == FAILED:
+        return _message(status, t, detail=(
+            f"Singular iteration matrix at t = {t:.17g}: the method's matrix c/h I - J could "
+            f"not be factored even after halving the step 6 times (h = {h:.3g}); the "
+            "Jacobian may be non-finite or singular there."))
+    return _message(status, t, h=h, max_steps=max_steps)
+
+
+def _stiff_scratch(tab, n):
+    """The compiled stiff loops' per-run work arrays: K, W, J, E (and for radau5 the complex
+    matrix), pivots."""
+    if tab.name == "radau5":
+        return (np.empty((tab.stages, n)), np.empty((tab.work_rows, n)), np.empty((n, n)),
+                np.empty((n, n)), np.empty((n, n), dtype=np.complex128),
+                np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64))
+    return (np.empty((tab.stages, n)), np.empty((tab.work_rows, n)), np.empty((n, n)),
+            np.empty((n, n)), np.empty(n, dtype=np.int64))
+
+
+def _solve_stiff(system, mod, tab, method, t0, t1, y, te, rtol, atol, first_step, max_step,
+                 max_steps, p, debug, ev, dense_output):
+    """rodas5p / radau5: the compiled stiff loops, driven as _solve_adaptive drives rk."""
+    n = y.size
+    use_te = te is not None
+    te_arr = te if use_te else np.empty(0)
+    bufs = list(_output_buffers(te, 64, n, "the output of every step"))
+    sf = np.zeros(_SF_STIFF_SIZE)
+    sf[:4] = (t0, 0.0 if first_step is None else first_step, 1e-4, 1.0 if t1 > t0 else -1.0)
+    si = np.zeros(_SI_STIFF_SIZE, dtype=np.int64)
+    work = _stiff_scratch(tab, n)
+    loop = getattr(mod, tab.loop)
+    dense = _dense_buffers(dense_output, tab.dense_rows, n)
+
+    def args(budget):
+        return (t1, te_arr, use_te, rtol, atol, max_step, max_steps, p, SAFETY, FACMIN,
+                FACMAX, sf, si, y, *work, bufs[0], bufs[1], budget, *dense.args(), *ev.args())
+
+    def grow():
+        dense.grow(si)
+        ev.grow(si)
+        if use_te or int(si[_SI_NOUT]) < bufs[0].size:
+            return
+        rows = 2 * bufs[0].size
+        check_allocation("the output of every step", (rows, n + 1),
+                         hint="pass t_eval (output only where you need it)")
+        t_new, y_new = np.empty(rows), np.empty((rows, n))
+        t_new[:bufs[0].size] = bufs[0]
+        y_new[:bufs[0].size] = bufs[1]
+        bufs[0], bufs[1] = t_new, y_new
+
+    try:
+        status, err = _drive(loop, args, _first_budget(n * n, tab.stages), grow,
+                             _twin(mod, tab.loop, debug), (sf, si, y, ev.evf, ev.evi))
+    except NumbaError as e:
+        raise _compile_error(system, e) from None
+    sfl, sil = sf.tolist(), si.tolist()
+    t, h, n_out = sfl[_SF_T], sfl[_SF_H], sil[_SI_NOUT]
+    if status == _EVENT_STOP:
+        status = TERMINATED
+    msg = _stiff_message(status, t, h, max_steps, system, err, debug)
+    nacc, nrej = sil[_SI_NACC], sil[_SI_NREJ]
+    t_ev, y_ev = ev.results(sil[_SI_NEV])
+    return Solution(bufs[0][:n_out], bufs[1][:n_out], status, msg, t_final=t, y_final=y,
+                    nfev=sil[_SI_NFEV], njev=sil[_SI_NJEV], nlu=sil[_SI_NLU],
+                    nsteps=nacc + nrej, naccepted=nacc, nrejected=nrej, method=method,
+                    exception=err, t_events=t_ev, y_events=y_ev,
+                    sol=dense.result(sil[_SI_NDENSE]))
+
+
 def _fixed_steps(t0, t1, dt, max_steps):
     """(steps dt needs over [t0, t1], steps to take within max_steps); the last step is
     shortened to end at t1."""
@@ -907,7 +990,10 @@ def compiled_loop(system, method="dopri5"):
         return loops_for("ode", system.rhs, jac).rhs_into
     tab = tableaus.get(method)
     mod = loops_for("ode", system.rhs, jac, tab)
-    loop = mod.rk_fixed if method in tableaus.FIXED else mod.rk_adaptive
+    if method in COMPILED_STIFF:
+        loop = getattr(mod, tab.loop)
+    else:
+        loop = mod.rk_fixed if method in tableaus.FIXED else mod.rk_adaptive
     _tiers.wait_for(loop)  # a first solve may have left it compiling in the background
     return loop
 

@@ -16,7 +16,7 @@ from fractions import Fraction as Fr
 
 import numpy as np
 
-__all__ = ["Tableau", "ADAPTIVE", "FIXED", "get"]
+__all__ = ["Tableau", "StiffMethod", "ADAPTIVE", "FIXED", "STIFF_COMPILED", "get"]
 
 
 @dataclass(frozen=True)
@@ -564,8 +564,29 @@ ADAPTIVE = {t.name: t for t in (DOPRI5, TSIT5, BS32, DOP853, VERN7)}
 FIXED = {t.name: t for t in (EULER, HEUN, RK4)}
 
 
+@dataclass(frozen=True)
+class StiffMethod:
+    """A compiled implicit method (its coefficients live in its loop template,
+    ``_stiff_loops.py`` / ``_radau_loops.py``): what the code generator and the drivers need
+    to know of it."""
+
+    name: str
+    order: int
+    loop: str          # the loop function of the generated module
+    stages: int        # rows of the stage array K
+    work_rows: int     # rows of the scratch array W
+    dense_rows: int    # D: y(θ) = y + Σ_{d<D} θ^(d+1) Q[d]
+    stiff: bool = True
+
+
+STIFF_COMPILED = {m.name: m for m in (
+    StiffMethod("rodas5p", 5, "ros_adaptive", 8, 10, 4),
+    StiffMethod("radau5", 5, "radau_adaptive", 3, 16, 3),
+)}
+
+
 def get(name):
-    """Return the tableau called ``name`` (one of ADAPTIVE or FIXED).
+    """Return the tableau called ``name`` (one of ADAPTIVE, FIXED or STIFF_COMPILED).
 
     >>> get("dopri5").order
     5
@@ -574,4 +595,6 @@ def get(name):
         return ADAPTIVE[name]
     if name in FIXED:
         return FIXED[name]
+    if name in STIFF_COMPILED:
+        return STIFF_COMPILED[name]
     raise KeyError(name)

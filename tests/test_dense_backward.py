@@ -16,7 +16,7 @@ from solvers import ODESystem, solve
 
 ADAPTIVE = ["dopri5", "tsit5", "bs32", "dop853", "vern7"]
 FIXED = ["euler", "heun", "rk4"]
-STIFF = ["radau", "bdf", "lsoda"]
+STIFF = ["rodas5p", "radau5", "radau", "bdf", "lsoda"]
 
 
 # ---------------------------------------------------------------- kernels

@@ -22,7 +22,7 @@ from scipy.optimize import brentq
 from solvers import Event, ODESystem, solve, solve_ensemble
 
 EXPLICIT = ["dopri5", "tsit5", "bs32", "dop853", "vern7"]
-STIFF = ["radau", "bdf", "lsoda"]
+STIFF = ["rodas5p", "radau5", "radau", "bdf", "lsoda"]
 
 
 # ---------------------------------------------------------------- kernels
@@ -355,6 +355,7 @@ def _exact_roots():
 
 SCIPY_DEFAULTS = dict(rtol=1e-3, atol=1e-6)  # solve_ivp's defaults, which SciPy's test uses
 SCIPY_TWIN = {"dopri5": "RK45", "dop853": "DOP853", "vern7": "DOP853", "radau": "Radau",
+              "rodas5p": "Radau", "radau5": "Radau",
               "bdf": "BDF", "lsoda": "LSODA"}
 PORT_METHODS = ["dopri5", "dop853", "vern7"] + STIFF
 

@@ -20,7 +20,8 @@ import pytest
 import solvers
 from solvers import MapSystem, ODESystem, iterate, solve
 
-ALL_METHODS = ["euler", "heun", "rk4", "bs32", "dopri5", "tsit5", "radau", "bdf", "lsoda"]
+ALL_METHODS = ["euler", "heun", "rk4", "bs32", "dopri5", "tsit5", "rodas5p", "radau5", "radau", "bdf",
+               "lsoda"]
 FIXED = {"euler", "heun", "rk4"}
 
 
@@ -77,8 +78,9 @@ def test_a_raising_kernel_returns_the_partial_trajectory_and_the_exception(metho
     assert "the user's kernel gave up" in str(sol.exception)
     assert "grow_then_raise" in sol.message and "raised ValueError" in sol.message
     _exact_growth_prefix(sol)
-    # t_final / y_final are the last state the run trusted, close to where the kernel raised
-    assert 0.3 < sol.t_final <= 0.5 + 1.001e-3
+    # t_final / y_final are the last state the run trusted, one step before the kernel raised
+    # (rodas5p's steps here are ~0.14 long)
+    assert 0.2 < sol.t_final <= 0.5 + 1.001e-3
     assert sol.y_final[0] == pytest.approx(math.exp(sol.t_final), rel=1e-2)
 
 

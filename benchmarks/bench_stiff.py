@@ -1,0 +1,169 @@
+"""W9 (ROBER, WORKLOADS.md): the compiled stiff methods ``rodas5p`` and ``radau5`` against
+numbalsoda lsoda, SciPy Radau/BDF/LSODA and diffrax Kvaerno5, all in this one process; and the
+stiff ensemble (ROBER with k3 = 3e7 scaled by ``np.logspace(-1, 1, B)``, final states only)
+through ``solve_ensemble`` against numbalsoda lsoda in a ``numba.prange`` loop, both on every
+core of this machine.
+
+ROBER: ``y1' = -k1 y1 + k2 y2 y3``, ``y2' = k1 y1 - k2 y2 y3 - k3 y2^2``, ``y3' = k3 y2^2``,
+(k1, k2, k3) = (0.04, 1e4, 3e7), y0 = (1, 0, 0), t in [0, 1e5], rtol = atol = 1e-8 (one atol
+for every component, not Hairer's scaled atol for y2). Our rows use the plain-Python kernels
+``rober_rhs`` / ``rober_jac`` of ``benchmarks/kernels.py`` (analytic Jacobian; the "FD jac"
+rows leave it out and the loop forms it by finite differences). Error: the largest relative
+error over the three components at t = 1e5 against SciPy Radau at rtol 1e-12, atol 1e-14
+(analytic Jacobian; cached in benchmarks/.cache/). Ratios: peer median / median of the row it
+is matched with.
+
+Usage: python benchmarks/bench_stiff.py [--quick] [--repeats R] [--json PATH]
+(--quick: 1,000 ensemble members instead of 10,000, and no diffrax row)
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+
+from benchmarks import peers
+from benchmarks.common import begin, dump_json, end, engine, failed_row, print_table, timed_row
+from benchmarks.workloads import _cached
+
+K = (0.04, 1e4, 3e7)
+Y0 = np.array([1.0, 0.0, 0.0])
+T_SPAN = (0.0, 1e5)
+RTOL = ATOL = 1e-8
+
+
+def rober_numpy(t, y, k=K):
+    return np.array([-k[0] * y[0] + k[1] * y[1] * y[2],
+                     k[0] * y[0] - k[1] * y[1] * y[2] - k[2] * y[1] ** 2,
+                     k[2] * y[1] ** 2])
+
+
+def rober_jac_numpy(t, y, k=K):
+    return np.array([[-k[0], k[1] * y[2], k[1] * y[1]],
+                     [k[0], -k[1] * y[2] - 2 * k[2] * y[1], -k[1] * y[1]],
+                     [0.0, 2 * k[2] * y[1], 0.0]])
+
+
+def reference(k=K, log=print):
+    """ROBER's state at t = 1e5: SciPy Radau, analytic Jacobian, rtol 1e-12, atol 1e-14."""
+    from scipy.integrate import solve_ivp
+
+    def compute():
+        sol = solve_ivp(lambda t, y: rober_numpy(t, y, k), T_SPAN, Y0, method="Radau",
+                        jac=lambda t, y: rober_jac_numpy(t, y, k), rtol=1e-12, atol=1e-14)
+        if not sol.success:
+            raise RuntimeError(f"ROBER reference failed: {sol.message}")
+        return sol.y[:, -1].copy()
+
+    return _cached(f"ref_rober_{k[0]:g}_{k[1]:g}_{k[2]:g}_radau_1e-12", compute, log)
+
+
+def ours_rober(method, jac=True, eng=None):
+    from benchmarks.kernels import rober_jac, rober_rhs
+
+    solvers, _ = eng or engine(need_model=False)
+    system = solvers.ODESystem(rober_rhs, 3, params=K,
+                               jac=rober_jac if jac else None)
+
+    def call():
+        sol = solvers.solve(system, T_SPAN, Y0, method=method, rtol=RTOL, atol=ATOL)
+        return peers.Result(np.asarray(sol.y), sol.nfev, sol.success, sol.message,
+                            {"njev": sol.njev, "nlu": sol.nlu, "steps": sol.naccepted})
+
+    return call
+
+
+def ours_ensemble(k3s, method, eng=None):
+    from benchmarks.kernels import rober_jac, rober_rhs
+
+    solvers, _ = eng or engine(need_model=False)
+    base = solvers.ODESystem(rober_rhs, 3, params=K, jac=rober_jac)
+    members = [base.with_params((K[0], K[1], float(k3))) for k3 in k3s]
+
+    def call():
+        ens = solvers.solve_ensemble(members, T_SPAN, Y0, method=method, rtol=RTOL, atol=ATOL,
+                                     save="final")
+        return peers.Result(ens.y_final, int(ens.nfev.sum()), bool(ens.success.all()))
+
+    return call
+
+
+def main():
+    args, info, monitor = begin(__doc__, "W9 ROBER (t in [0, 1e5], rtol = atol = 1e-8) and "
+                                "its k3 ensemble")
+    ref = reference()
+    print(f"ref y(1e5) = {ref}; repeats = {args.repeats}\n")
+    rows = []
+
+    def add(name, make, *, ours=False, match=None, note="", err=None):
+        try:
+            compile_s, call = make()
+            row, res = timed_row(name, call, args.repeats, ours=ours, compile_s=compile_s,
+                                 match=match, note=note)
+            row.nfev = res.nfev
+            row.extra.update(res.extra)
+            row.err = float(err(res.y)) if err is not None else float(
+                np.max(np.abs(res.y[-1] - ref) / np.abs(ref)))
+            if not res.success:
+                row.note = (row.note + "  FAILED: " + str(res.message)).strip()
+            rows.append(row)
+        except ImportError as exc:
+            print(f"skipped {name}: import failed ({exc})")
+        except Exception as exc:
+            rows.append(failed_row(name, exc, ours=ours, match=match))
+
+    eng = engine(need_model=False)
+    if eng is not None:
+        for m in ("rodas5p", "radau5"):
+            add(f"ours {m}", lambda m=m: (None, ours_rober(m, True, eng)), ours=True)
+            add(f"ours {m} (FD jac)", lambda m=m: (None, ours_rober(m, False, eng)), ours=True)
+        for m in ("radau", "bdf", "lsoda"):
+            add(f"ours {m} (SciPy stepper)", lambda m=m: (None, ours_rober(m, True, eng)),
+                ours=True)
+    add("numbalsoda lsoda (FD jac)", lambda: peers.make_numbalsoda_rober(), match="ours rodas5p")
+    for m in ("Radau", "BDF", "LSODA"):
+        add(f"SciPy {m} (analytic jac)",
+            lambda m=m: peers.make_scipy(rober_numpy, T_SPAN, Y0, method=m, rtol=RTOL,
+                                         atol=ATOL, jac=rober_jac_numpy, steps=True),
+            match="ours rodas5p")
+
+    def rober_jax(t, y, args):
+        import jax.numpy as jnp
+        return jnp.stack([-K[0] * y[0] + K[1] * y[1] * y[2],
+                          K[0] * y[0] - K[1] * y[1] * y[2] - K[2] * y[1] ** 2,
+                          K[2] * y[1] ** 2])
+
+    if not args.quick:
+        add("diffrax Kvaerno5", lambda: peers.make_diffrax_stiff(rober_jax, Y0, T_SPAN, RTOL,
+                                                                  ATOL),
+            match="ours rodas5p")
+
+    B = 1000 if args.quick else 10_000
+    k3s = K[2] * np.logspace(-1, 1, B)
+    refs = np.array([reference((K[0], K[1], k3), log=lambda *a: None)
+                     for k3 in k3s[::max(1, B // 10)]])
+
+    def ens_err(y):
+        return np.max(np.abs(y[::max(1, B // 10)] - refs) / np.abs(refs))
+
+    if eng is not None:
+        for m in ("rodas5p", "radau5"):
+            add(f"ours {m} ensemble B={B}", lambda m=m: (None, ours_ensemble(k3s, m, eng)),
+                ours=True, err=ens_err)
+    add(f"numbalsoda lsoda prange B={B}", lambda: peers.make_numbalsoda_rober_prange(k3s),
+        match=f"ours rodas5p ensemble B={B}", err=ens_err)
+    print()
+    print_table(rows, extra_cols=("njev", "nlu", "steps"))
+    print("\nnotes: max err = largest relative error over y1, y2, y3 at t = 1e5 (ensembles: "
+          "over 10 members spread over k3). numbalsoda nfev is counted inside its cfunc and "
+          "includes its finite-difference Jacobian; diffrax reports steps, not nfev.")
+    end(info, monitor)
+    dump_json(args.json, info, rows, workload="W9")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,487 @@
+# Compiled stiff integration loops: Rodas5P (a Rosenbrock method) and, appended after this
+# file by solvers._codegen, Radau IIA of order 5 (_radau_loops.py).
+#
+# A template continuation: solvers._codegen appends this text to _ode_loops.py's for the stiff
+# methods, so the loops below share that file's output, dense-output and event helpers
+# (_initial_rows, _interp_row, _locate_events, _store_dense, ...), its resumable-run
+# conventions (sf/si, RUNNING, NEED_SPACE, the state written back after every step) and its
+# injected globals (rhs, jac, CACHE, BOUNDSCHECK, NEV, FULL). Everything here is
+# allocation-free per step: the caller owns every array.
+#
+# Extra run state of the stiff loops (their sf and si are longer than the explicit loops'):
+#   sf[SF_HACC]  the previous accepted step (Gustafsson's predictive controller)
+#   si[SI_NJEV]  Jacobian evaluations, si[SI_NLU] LU factorisations
+#   SI_FLAGS bit 2: f(t, y) is in the f0 row; bit 3: J (and df/dt) are current at (t, y)
+SF_HACC = 4
+SF_STIFF_SIZE = 8
+SI_NJEV = 10
+SI_NLU = 11
+SI_NSING = 12
+SI_STIFF_SIZE = 14
+FAILED = -4
+_F0_OK = 4
+_J_OK = 8
+# Consecutive singular iteration matrices (each halving h) before a run gives up.
+MAX_SINGULAR = 6
+
+
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
+def _no_jac(t, y, p, J):
+    pass
+
+
+# A kernel that never reads its t argument (checked on its bytecode by solvers._codegen) has
+# df/dt = 0: Rodas5P then saves the finite difference in t, one f evaluation per step.
+AUTONOMOUS = globals().get("AUTONOMOUS", False)
+# The model's analytic Jacobian kernel, or none (then a compiled finite difference).
+jac_k = jac if jac is not None else _no_jac
+HAS_JAC = jac is not None
+
+
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
+def _feval(t, y, p, out):
+    # The one place the stiff loops call the kernel: inlined here once, not at each call
+    # site (each inlined copy is compiled anew; the call costs little beside an LU solve).
+    rhs(t, y, p, out)
+
+
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
+def _stiff_jacobian(t, y, f0, p, J, ytmp, ftmp):
+    """J = df/dy at (t, y): the analytic kernel, or forward differences (Hairer's increment
+    sqrt(eps max(1e-5, |y_j|))). Returns the number of f evaluations it took."""
+    n = y.size
+    if HAS_JAC:
+        for i in range(n):
+            for j in range(n):
+                J[i, j] = 0.0
+        jac_k(t, y, p, J)
+        return 0
+    for i in range(n):
+        ytmp[i] = y[i]
+    for j in range(n):
+        yj = y[j]
+        a = abs(yj)
+        d = math.sqrt(_EPS * (a if a > 1e-5 else 1e-5))
+        ytmp[j] = yj + d
+        d = ytmp[j] - yj  # the increment as represented
+        _feval(t, ytmp, p, ftmp)
+        for i in range(n):
+            J[i, j] = (ftmp[i] - f0[i]) / d
+        ytmp[j] = yj
+    return n
+
+
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
+def _lu_factor(A, piv):
+    """In-place LU with partial pivoting (row-major, rows swapped whole; the diagonal holds the
+    reciprocals of U's pivots). False if a pivot is zero or not finite: the matrix is
+    singular to working precision."""
+    n = A.shape[0]
+    for k in range(n):
+        r = k
+        amax = abs(A[k, k])
+        for i in range(k + 1, n):
+            v = abs(A[i, k])
+            if v > amax:
+                amax = v
+                r = i
+        piv[k] = r
+        if not (amax > 0.0 and amax < np.inf):
+            return False
+        if r != k:
+            for j in range(n):
+                tmp = A[k, j]
+                A[k, j] = A[r, j]
+                A[r, j] = tmp
+        inv = 1.0 / A[k, k]
+        for i in range(k + 1, n):
+            l = A[i, k] * inv
+            A[i, k] = l
+            if l != 0.0:
+                for j in range(k + 1, n):
+                    A[i, j] -= l * A[k, j]
+        # the pivot's reciprocal in its place: each of the many solves per factorisation
+        # then multiplies instead of dividing
+        A[k, k] = inv
+    return True
+
+
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, inline="always")
+def _lu_solve(A, piv, b):
+    """b = A^-1 b for A factored by _lu_factor."""
+    n = A.shape[0]
+    for k in range(n):
+        r = piv[k]
+        if r != k:
+            tmp = b[k]
+            b[k] = b[r]
+            b[r] = tmp
+    for i in range(n):
+        s = b[i]
+        for j in range(i):
+            s -= A[i, j] * b[j]
+        b[i] = s
+    for i in range(n - 1, -1, -1):
+        s = b[i]
+        for j in range(i + 1, n):
+            s -= A[i, j] * b[j]
+        b[i] = s * A[i, i]
+
+
+# Rodas5P (Steinebach 2023), in the W-transformed form of OrdinaryDiffEq's Rosenbrock methods:
+# (I/(h gamma) - J) k_s = f(t + c_s h, u_s) + d_s h df/dt + sum_j (C_sj / h) k_j, with
+# u_s = y + sum_j a_sj k_j for s < 6 and u_{s+1} = u_s + k_s after that; y_new = u_8 + k_8,
+# whose last increment k_8 is the error estimate (the embedded solution is y_new - k_8). Its
+# dense output: y(θ) = (1-θ) y + θ (y_new + (1-θ)(h_1 + θ (h_2 + θ h_3))), h_r = sum_j H_rj k_j.
+RODAS_GAMMA = 0.21193756319429014
+RODAS_A = np.array([
+    [0.0, 0.0, 0.0, 0.0, 0.0],
+    [3.0, 0.0, 0.0, 0.0, 0.0],
+    [2.849394379747939, 0.45842242204463923, 0.0, 0.0, 0.0],
+    [-6.954028509809101, 2.489845061869568, -10.358996098473584, 0.0, 0.0],
+    [2.8029986275628964, 0.5072464736228206, -0.3988312541770524, -0.04721187230404641, 0.0],
+    [-7.502846399306121, 2.561846144803919, -11.627539656261098, -0.18268767659942256,
+     0.030198172008377946],
+])
+RODAS_C = np.array([
+    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [-14.155112264123755, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [-17.97296035885952, -2.859693295451294, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [147.12150275711716, -1.41221402718213, 71.68940251302358, 0.0, 0.0, 0.0, 0.0],
+    [165.43517024871676, -0.4592823456491126, 42.90938336958603, -5.961986721573306, 0.0, 0.0,
+     0.0],
+    [24.854864614690072, -3.0009227002832186, 47.4931110020768, 5.5814197821558125,
+     -0.6610691825249471, 0.0, 0.0],
+    [30.91273214028599, -3.1208243349937974, 77.79954646070892, 34.28646028294783,
+     -19.097331116725623, -28.087943162872662, 0.0],
+    [37.80277123390563, -3.2571969029072276, 112.26918849496327, 66.9347231244047,
+     -40.06618937091002, -54.66780262877968, -9.48861652309627],
+])
+RODAS_CT = np.array([0.0, 0.6358126895828704, 0.4095798393397535, 0.9769306725060716,
+                     0.4288403609558664, 1.0, 1.0, 1.0])
+RODAS_D = np.array([0.21193756319429014, -0.42387512638858027, -0.3384627126235924,
+                    1.8046452872882734, 2.325825639765069, 0.0, 0.0, 0.0])
+RODAS_H = np.array([
+    [25.948786856663858, -2.5579724845846235, 10.433815404888879, -2.3679251022685204,
+     0.524948541321073, 1.1241088310450404, 0.4272876194431874, -0.17202221070155493],
+    [-9.91568850695171, -0.9689944594115154, 3.0438037242978453, -24.495224566215796,
+     20.176138334709044, 15.98066361424651, -6.789040303419874, -6.710236069923372],
+    [11.419903575922262, 2.8879645146136994, 72.92137995996029, 80.12511834622643,
+     -52.072871366152654, -59.78993625266729, -0.15582684282751913, 4.883087185713722],
+])
+RODAS_STAGES = 8
+RODAS_D_ROWS = 4  # dense output: y + sum_{d<4} θ^(d+1) Q[d]
+# Work rows of W: Q (4), y_new, a stage's input, f(t, y), df/dt, the linear system's right
+# side, a stage's f.
+RODAS_W_ROWS = 10
+
+
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
+def _rodas_dense(K, y, ynew, Q, n):
+    # Q such that y(θ) = y + sum_d θ^(d+1) Q[d] equals the interpolant above.
+    H = RODAS_H
+    for i in range(n):
+        a = 0.0
+        b = 0.0
+        c = 0.0
+        for j in range(RODAS_STAGES):
+            kj = K[j, i]
+            a += H[0, j] * kj
+            b += H[1, j] * kj
+            c += H[2, j] * kj
+        Q[0, i] = ynew[i] - y[i] + a
+        Q[1, i] = b - a
+        Q[2, i] = c - b
+        Q[3, i] = -c
+
+
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
+def ros_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, safety, facmin,
+                 facmax, sf, si, y, K, W, J, E, piv, out_t, out_y, budget, dense, dn_t, dn_h,
+                 dn_c, evf, evi, ev_t, ev_i, ev_y):
+    """Rodas5P with Gustafsson's predictive step-size controller (Hairer's RODAS), dense
+    output at t_eval, dense segments and events, forward or backward in time.
+
+    One Jacobian (analytic or finite differences) and one df/dt (a finite difference in t)
+    per accepted step, one LU of (I/(h gamma) - J) per attempt. Resumable like rk_adaptive:
+    advances the run in (sf, si, y, ...) by at most `budget` steps. K (8 rows of n) holds
+    the stages, W (RODAS_W_ROWS rows) is scratch, J and E are (n, n), piv (n,) int64.
+    """
+    A = RODAS_A
+    CC = RODAS_C
+    CT = RODAS_CT
+    DD = RODAS_D
+    n = y.size
+    D = RODAS_D_ROWS
+    Q = W
+    ynew = W[4]
+    ytmp = W[5]
+    f0 = W[6]
+    dT = W[7]
+    rv = W[8]
+    fs = W[9]
+    m = out_t.size
+    t = sf[SF_T]
+    h = sf[SF_H]
+    erracc = sf[SF_ERR]
+    dirn = sf[SF_DIR]
+    hacc = sf[SF_HACC]
+    n_out = si[SI_NOUT]
+    nfev = si[SI_NFEV]
+    nacc = si[SI_NACC]
+    nrej = si[SI_NREJ]
+    nd = si[SI_NDENSE]
+    njev = si[SI_NJEV]
+    nlu = si[SI_NLU]
+    nsing = si[SI_NSING]
+    flags = si[SI_FLAGS]
+    status = SUCCESS
+    if si[SI_STARTED] == 0:
+        n_out = _initial_rows(t, y, t_eval, use_t_eval, out_t, out_y, dirn)
+        si[SI_NOUT] = n_out
+        _feval(t, y, p, f0)
+        nfev += 1
+        si[SI_NFEV] = nfev
+        for i in range(n):
+            if not math.isfinite(f0[i]):
+                si[SI_STATUS] = NON_FINITE
+                return NON_FINITE
+        flags |= _F0_OK
+        if NEV > 0:
+            _events_start(t, y, p, evf)
+        if h <= 0.0:
+            h0 = _first_step_trial(t, y, f0, t1, rtol, atol, ytmp, dirn)
+            _feval(t + dirn * h0, ytmp, p, fs)
+            nfev += 1
+            h = _first_step_size(t, y, f0, fs, h0, t1, rtol, atol, 4, hmax)
+        si[SI_STARTED] = 2
+        si[SI_FLAGS] = flags
+        si[SI_NFEV] = nfev
+        sf[SF_H] = h
+    rejected_last = (flags & 1) != 0
+    last_nonfinite = (flags & 2) != 0
+    # Hairer's RODAS controller constants: h_new / h in [1/facc1, 1/facc2] = [0.2, 10]
+    facc1 = 1.0 / facmin
+    facc2 = 1.0 / facmax
+    expo = 0.2  # 1 / (order of the error estimate + 1)
+    taken = 0
+    while True:
+        if not dirn * (t1 - t) > 0.0:
+            break
+        if nacc + nrej >= max_steps:
+            status = MAX_STEPS
+            break
+        if taken >= budget:
+            status = RUNNING
+            break
+        if not use_t_eval and n_out == m:
+            status = NEED_SPACE
+            break
+        if FULL:
+            if _full_buffers(dense, nd, dn_t, ev_t, si):
+                status = NEED_SPACE
+                break
+        taken += 1
+        if h > hmax:
+            h = hmax
+        last = False
+        rem = dirn * (t1 - t)
+        if 1.01 * h >= rem and rem <= hmax:
+            h = rem
+            last = True
+        elif h >= rem:
+            h = rem
+            last = True
+        if h <= 10.0 * _EPS * (abs(t) if abs(t) > 1e-300 else 1e-300):
+            status = NON_FINITE if last_nonfinite else STEP_UNDERFLOW
+            break
+        hs = dirn * h
+        if (flags & _F0_OK) == 0:
+            _feval(t, y, p, f0)
+            nfev += 1
+            flags |= _F0_OK
+        if (flags & _J_OK) == 0:
+            nfev += _stiff_jacobian(t, y, f0, p, J, ytmp, fs)
+            njev += 1
+            if AUTONOMOUS:
+                for i in range(n):
+                    dT[i] = 0.0
+            else:
+                # df/dt by a forward difference in t
+                a = abs(t)
+                td = math.sqrt(_EPS * (a if a > 1e-5 else 1e-5))
+                td = (t + td) - t
+                _feval(t + td, y, p, fs)
+                nfev += 1
+                for i in range(n):
+                    dT[i] = (fs[i] - f0[i]) / td
+            flags |= _J_OK
+        ih = 1.0 / hs
+        ig = ih / RODAS_GAMMA
+        for i in range(n):
+            for j in range(n):
+                E[i, j] = -J[i, j]
+            E[i, i] += ig
+        nlu += 1
+        if not _lu_factor(E, piv):
+            nsing += 1
+            nrej += 1
+            rejected_last = True
+            if nsing >= MAX_SINGULAR:
+                status = FAILED
+                break
+            h *= 0.5
+            _stiff_writeback(sf, si, t, h, erracc, hacc, n_out, nfev, nacc, nrej, nd, njev,
+                             nlu, nsing, flags, rejected_last, last_nonfinite)
+            continue
+        nsing = 0
+        finite = True
+        for s in range(RODAS_STAGES):
+            if s == 0:
+                for i in range(n):
+                    rv[i] = f0[i] + hs * DD[0] * dT[i]
+            else:
+                if s < 6:
+                    for i in range(n):
+                        ynew[i] = y[i]
+                    for j in range(s):
+                        a = A[s, j]
+                        if a != 0.0:
+                            for i in range(n):
+                                ynew[i] += a * K[j, i]
+                else:
+                    for i in range(n):
+                        ynew[i] += K[s - 1, i]
+                _feval(t + CT[s] * hs, ynew, p, fs)
+                nfev += 1
+                dsh = hs * DD[s]
+                for i in range(n):
+                    rv[i] = fs[i] + dsh * dT[i]
+                for j in range(s):
+                    c = CC[s, j] * ih
+                    for i in range(n):
+                        rv[i] += c * K[j, i]
+            _lu_solve(E, piv, rv)
+            for i in range(n):
+                K[s, i] = rv[i]
+        errsum = 0.0
+        for i in range(n):
+            ynew[i] += K[RODAS_STAGES - 1, i]
+            ya = abs(y[i])
+            yb = abs(ynew[i])
+            r = K[RODAS_STAGES - 1, i] / (atol[i] + rtol * (ya if ya > yb else yb))
+            errsum += r * r
+        err = math.sqrt(errsum / n)
+        if not (err < np.inf):
+            finite = False
+        if not finite:
+            last_nonfinite = True
+            rejected_last = True
+            nrej += 1
+            h *= facmin
+        elif err <= 1.0:
+            last_nonfinite = False
+            ep = err ** expo
+            fac = ep / safety
+            if fac > facc1:
+                fac = facc1
+            if fac < facc2:
+                fac = facc2
+            if nacc > 0 and hacc > 0.0:
+                # Gustafsson's predictive controller (Hairer's RODAS, RADAU5); sf[SF_ERR]
+                # holds the previous accepted error to the power expo (one pow per step)
+                facgus = (hacc / h) * (ep * ep / erracc) / safety
+                if facgus > facc1:
+                    facgus = facc1
+                if facgus < facc2:
+                    facgus = facc2
+                if facgus > fac:
+                    fac = facgus
+            hnew = h / fac
+            if rejected_last and hnew > h:
+                hnew = h
+            hacc = h
+            erracc = ep if err > 1e-2 else 0.01 ** expo
+            rejected_last = False
+            t_new = t1 if last else t + hs
+            have_output = use_t_eval and n_out < m and dirn * (t_eval[n_out] - t_new) <= 0.0
+            ev_active = False
+            if NEV > 0:
+                eval_events(t_new, ynew, p, evf)
+                ev_active = _active_events(evf)
+            have_q = have_output or ev_active
+            if FULL:
+                if dense:
+                    have_q = True
+            if have_q:
+                _rodas_dense(K, y, ynew, Q, n)
+            if NEV > 0:
+                if ev_active:
+                    t_stop = _locate_events(t, hs, y, Q, D, p, evf, evi, ytmp, ev_t, ev_i,
+                                            ev_y, si)
+                    if not math.isnan(t_stop):
+                        status = EVENT_STOP
+                        t_new = t_stop
+                        _interp(Q, D, y, (t_stop - t) / hs, ynew)
+                for e in range(NEV):
+                    evf[EVF_G, e] = evf[EVF_GNEW, e]
+            if have_output:
+                while n_out < m and dirn * (t_eval[n_out] - t_new) <= 0.0:
+                    if t_eval[n_out] == t_new:
+                        for i in range(n):
+                            out_y[n_out, i] = ynew[i]
+                    else:
+                        _interp_row(Q, D, y, (t_eval[n_out] - t) / hs, out_y, n_out)
+                    n_out += 1
+            if FULL:
+                if dense:
+                    _store_dense(t, hs, y, Q, D, dn_t, dn_h, dn_c, nd)
+                    nd += 1
+            t = t_new
+            for i in range(n):
+                y[i] = ynew[i]
+            flags &= ~(_F0_OK | _J_OK)
+            nacc += 1
+            if not use_t_eval:
+                out_t[n_out] = t
+                for i in range(n):
+                    out_y[n_out, i] = y[i]
+                n_out += 1
+            h = hnew
+        else:
+            last_nonfinite = False
+            nrej += 1
+            fac = err ** expo / safety
+            if fac > facc1:
+                fac = facc1
+            h = h / fac
+            rejected_last = True
+        _stiff_writeback(sf, si, t, h, erracc, hacc, n_out, nfev, nacc, nrej, nd, njev, nlu,
+                         nsing, flags, rejected_last, last_nonfinite)
+        if NEV > 0:
+            if status == EVENT_STOP:
+                break
+    _stiff_writeback(sf, si, t, h, erracc, hacc, n_out, nfev, nacc, nrej, nd, njev, nlu,
+                     nsing, flags, rejected_last, last_nonfinite)
+    si[SI_STATUS] = status
+    return status
+
+
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, inline="always")
+def _stiff_writeback(sf, si, t, h, erracc, hacc, n_out, nfev, nacc, nrej, nd, njev, nlu, nsing,
+                     flags, rejected_last, last_nonfinite):
+    # The run's state after every step (an exception in the next one loses nothing).
+    sf[SF_T] = t
+    sf[SF_H] = h
+    sf[SF_ERR] = erracc
+    sf[SF_HACC] = hacc
+    si[SI_NOUT] = n_out
+    si[SI_NFEV] = nfev
+    si[SI_NACC] = nacc
+    si[SI_NREJ] = nrej
+    si[SI_NDENSE] = nd
+    si[SI_NJEV] = njev
+    si[SI_NLU] = nlu
+    si[SI_NSING] = nsing
+    si[SI_FLAGS] = ((flags & ~3) | (1 if rejected_last else 0)
+                    | (2 if last_nonfinite else 0))
