@@ -92,6 +92,81 @@ def ours_ensemble(k3s, method, eng=None):
     return call
 
 
+def lu_benchmark(sizes=(2, 5, 10, 20, 50), repeats=7):
+    """Our hand-rolled LU (the stiff loops' ``_lu_factor`` + ``_lu_solve``) against LAPACK
+    through Numba for what a Rodas5P step needs: one factorisation of a dense n x n matrix
+    and 8 solves. LAPACK's options in Numba: ``np.linalg.solve`` per right-hand side (a
+    getrf + getrs each time) or ``np.linalg.inv`` once and 8 matrix-vector products.
+    Returns rows (n, ours_s, solve_s, inv_s) of seconds per step."""
+    import time
+
+    import numba
+
+    from benchmarks.kernels import rober_rhs
+    from solvers import tableaus
+    from solvers._codegen import loops_for
+
+    mod = loops_for("ode", rober_rhs, None, tableaus.get("rodas5p"))
+    lu_f, lu_s = mod._lu_factor, mod._lu_solve
+
+    @numba.njit
+    def ours(M, E, piv, b, reps):
+        n = M.shape[0]
+        acc = 0.0
+        for _ in range(reps):
+            for i in range(n):
+                for j in range(n):
+                    E[i, j] = M[i, j]
+            lu_f(E, piv)
+            for s in range(8):
+                for i in range(n):
+                    b[i] = 1.0 + s + i
+                lu_s(E, piv, b)
+                acc += b[0]
+        return acc
+
+    @numba.njit
+    def lapack_solve(M, b, reps):
+        acc = 0.0
+        for _ in range(reps):
+            for s in range(8):
+                for i in range(b.size):
+                    b[i] = 1.0 + s + i
+                x = np.linalg.solve(M, b)
+                acc += x[0]
+        return acc
+
+    @numba.njit
+    def lapack_inv(M, b, reps):
+        acc = 0.0
+        for _ in range(reps):
+            Minv = np.linalg.inv(M)
+            for s in range(8):
+                for i in range(b.size):
+                    b[i] = 1.0 + s + i
+                x = Minv @ b
+                acc += x[0]
+        return acc
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for n in sizes:
+        M = np.eye(n) * (n + 2.0) + rng.standard_normal((n, n))
+        E, piv, b = np.empty((n, n)), np.empty(n, dtype=np.int64), np.empty(n)
+        reps = max(10, 200_000 // (n * n))
+        out = []
+        for fn, args in ((ours, (M, E, piv, b)), (lapack_solve, (M, b)), (lapack_inv, (M, b))):
+            fn(*args, 2)
+            best = np.inf
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                fn(*args, reps)
+                best = min(best, (time.perf_counter() - t0) / reps)
+            out.append(best)
+        rows.append((n, *out))
+    return rows
+
+
 def main():
     args, info, monitor = begin(__doc__, "W9 ROBER (t in [0, 1e5], rtol = atol = 1e-8) and "
                                 "its k3 ensemble")
@@ -158,6 +233,15 @@ def main():
         match=f"ours rodas5p ensemble B={B}", err=ens_err)
     print()
     print_table(rows, extra_cols=("njev", "nlu", "steps"))
+    print("\n== dense LU for one Rodas5P step (1 factorisation + 8 solves), seconds per step:")
+    print(f"{'n':>4s} {'ours (hand LU)':>15s} {'np.linalg.solve x8':>19s} "
+          f"{'np.linalg.inv + 8 matvec':>25s}")
+    lu_rows = lu_benchmark()
+    for n, a, b, c in lu_rows:
+        print(f"{n:4d} {a * 1e6:13.2f}us {b * 1e6:17.2f}us {c * 1e6:23.2f}us   "
+              f"(LAPACK / ours: {b / a:.1f}x, {c / a:.1f}x)")
+    info["lu"] = [dict(n=n, ours_s=a, lapack_solve_s=b, lapack_inv_s=c)
+                  for n, a, b, c in lu_rows]
     print("\nnotes: max err = largest relative error over y1, y2, y3 at t = 1e5 (ensembles: "
           "over 10 members spread over k3). numbalsoda nfev is counted inside its cfunc and "
           "includes its finite-difference Jacobian; diffrax reports steps, not nfev.")

@@ -1,8 +1,10 @@
 """W7 (stiff Van der Pol, mu = 1000, y0 = [2, 0], t in [0, 3000], rtol 1e-6, atol 1e-9):
-neurodyn's stiff path (SciPy's Radau, BDF and LSODA fed the Numba-compiled RHS and analytic
-Jacobian) against SciPy ``solve_ivp`` with a NumPy RHS and NumPy analytic Jacobian, the same
-with finite-difference Jacobians (extra rows), and numbalsoda lsoda (``numba.cfunc`` RHS, its
-own finite-difference Jacobian). All rows run in this one process.
+neurodyn's compiled stiff methods (``rodas5p``, ``radau5``, with the analytic Jacobian kernel
+and with compiled finite differences) and its SciPy-stepper path (SciPy's Radau, BDF and LSODA
+fed the Numba-compiled RHS and analytic Jacobian) against SciPy ``solve_ivp`` with a NumPy RHS
+and NumPy analytic Jacobian, the same with finite-difference Jacobians (extra rows), numbalsoda
+lsoda (``numba.cfunc`` RHS, its own finite-difference Jacobian) and diffrax Kvaerno5 (JAX,
+float64, CPU). All rows run in this one process.
 
 Our rows: ``solvers.solve(ODESystem(vdp_rhs, 2, params=(mu,), jac=vdp_jac), ...)`` with the
 plain-Python kernels of ``benchmarks/kernels.py``. Every SciPy-based row returns every step
@@ -30,16 +32,18 @@ from benchmarks.common import begin, dump_json, end, engine, failed_row, print_t
 from benchmarks.workloads import build_w7, reference_w7
 
 OUR_METHODS = ("radau", "bdf", "lsoda")
+COMPILED = ("rodas5p", "radau5")
 SCIPY_NAME = {"radau": "Radau", "bdf": "BDF", "lsoda": "LSODA"}
 
 
-def ours_w7(method, eng=None):
-    """A zero-argument function solving W7 with our engine and ``method``."""
+def ours_w7(method, eng=None, jac=True):
+    """A zero-argument function solving W7 with our engine and ``method`` (``jac=False``:
+    no Jacobian kernel, so finite differences)."""
     from benchmarks.kernels import vdp_jac, vdp_rhs
 
     solvers, _ = eng or engine(need_model=False)
     w = build_w7()
-    system = solvers.ODESystem(vdp_rhs, 2, params=(w.mu,), jac=vdp_jac)
+    system = solvers.ODESystem(vdp_rhs, 2, params=(w.mu,), jac=vdp_jac if jac else None)
 
     def call():
         sol = solvers.solve(system, w.t_span, w.y0, method=method, rtol=w.rtol, atol=w.atol)
@@ -75,6 +79,10 @@ def main():
 
     eng = engine(need_model=False)
     if eng is not None:
+        for m in COMPILED:
+            add(f"ours {m}", lambda m=m: (None, ours_w7(m, eng)), ours=True)
+            add(f"ours {m} (FD jac)", lambda m=m: (None, ours_w7(m, eng, jac=False)),
+                ours=True)
         for m in OUR_METHODS:
             add(f"ours {m}", lambda m=m: (None, ours_w7(m, eng)), ours=True)
     for m in OUR_METHODS:
@@ -87,7 +95,17 @@ def main():
             lambda m=m: peers.make_scipy(w.rhs_numpy, w.t_span, w.y0, method=SCIPY_NAME[m],
                                          rtol=w.rtol, atol=w.atol, steps=True),
             match=f"ours {m}")
-    add("numbalsoda lsoda (FD jac)", lambda: peers.make_numbalsoda_vdp(w), match="ours lsoda")
+    add("numbalsoda lsoda (FD jac)", lambda: peers.make_numbalsoda_vdp(w),
+        match="ours rodas5p (FD jac)")
+
+    def vdp_jax(t, y, args):
+        import jax.numpy as jnp
+        return jnp.stack([y[1], w.mu * (1.0 - y[0] ** 2) * y[1] - y[0]])
+
+    if not args.quick:
+        add("diffrax Kvaerno5", lambda: peers.make_diffrax_stiff(vdp_jax, w.y0, w.t_span, w.rtol,
+                                                                  w.atol),
+            match="ours rodas5p")
     print()
     print_table(rows, extra_cols=("njev", "nlu", "steps"))
     print("\nnotes: max err = |y1(3000) - ref|. numbalsoda nfev is counted inside its cfunc and "

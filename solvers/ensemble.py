@@ -627,9 +627,10 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
         naming the first member that differs.
     t_span, method, rtol, atol, dt, first_step, max_step, max_steps, debug
         As :func:`solvers.solve`, the same for every member. Every method of ``solve``: the
-        compiled explicit ones run in parallel; the stiff ones (``radau``, ``bdf``,
-        ``lsoda``, SciPy's Python steppers) run member by member in a thread pool, which
-        SciPy's GIL-holding stepping leaves about as fast as a loop.
+        compiled ones (explicit, and the stiff ``rodas5p`` and ``radau5`` with a Jacobian
+        and LU per member) run in parallel; SciPy's stiff steppers (``radau``, ``bdf``,
+        ``lsoda``) run member by member in a thread pool, which their GIL-holding stepping
+        leaves about as fast as a loop.
     y0 : array_like, shape (B, n) or (n,)
         ``(n,)`` is broadcast over a parameter ensemble.
     params : list of params tuples, or one tuple, optional

@@ -414,13 +414,21 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
         Fixed step: ``"euler"``, ``"heun"``, ``"rk4"`` (need ``dt``). Adaptive, compiled:
         ``"bs32"`` (Bogacki–Shampine 3(2)), ``"dopri5"`` (Dormand–Prince 5(4)), ``"tsit5"``
         (Tsitouras 5(4)), ``"dop853"`` (Hairer's 8(5,3)), ``"vern7"`` (Verner's 7(6)).
-        Stiff, SciPy's implicit solvers fed the compiled RHS and Jacobian: ``"radau"``,
-        ``"bdf"``, ``"lsoda"``.
+        Stiff, compiled: ``"rodas5p"`` (Steinebach's Rodas5P Rosenbrock method: one LU of
+        I/(hγ) − J per step, no Newton iteration) and ``"radau5"`` (Radau IIA of order 5,
+        Hairer's RADAU5 design: simplified Newton, one real and one complex LU, Jacobian
+        reuse); both use the system's ``jac`` kernel or compiled finite differences, and
+        their own interpolants. Stiff, SciPy's implicit solvers fed the compiled RHS and
+        Jacobian: ``"radau"``, ``"bdf"``, ``"lsoda"``. A long explicit run whose steps are
+        held by stability rather than accuracy says so in its message.
     t_eval : array_like, optional
         Output times inside ``t_span``, sorted in the direction of integration, filled by each
         method's own interpolant (Shampine's for dopri5, Tsitouras' for tsit5, Hairer's for
-        dop853, Verner's for vern7, cubic Hermite for bs32 and fixed steps). Default: every
-        step.
+        dop853, Verner's for vern7, cubic Hermite for bs32 and fixed steps, the stiffly
+        accurate one of Rodas5P, the collocation polynomial of radau5). Default: every
+        step. (On very stiff problems the implicit methods take long steps whose ends are
+        accurate but whose interpolant between them is not, as SciPy's Radau: bound
+        ``max_step`` where values between steps matter.)
     rtol, atol : float (atol may be a length-n vector)
         Error per step is the RMS over components of ``err_i / (atol_i + rtol max(|y_i|,
         |y_new_i|))``, and a step is accepted when it is <= 1 (SciPy's norm).
@@ -831,11 +839,53 @@ def _solve_adaptive(system, mod, tab, method, t0, t1, y, te, rtol, atol, first_s
     else:
         msg = _message(status, t, h=h, max_steps=max_steps)
     nacc, nrej = sil[_SI_NACC], sil[_SI_NREJ]
+    if nacc + nrej >= _STIFF_CHECK_STEPS and status != KERNEL_ERROR:
+        msg += _stiffness_hint(mod, method, t, y, h, p, nacc + nrej)
     t_ev, y_ev = ev.results(sil[_SI_NEV])
     return Solution(bufs[0][:n_out], bufs[1][:n_out], status, msg, t_final=t, y_final=y,
                     nfev=sil[_SI_NFEV], nsteps=nacc + nrej, naccepted=nacc, nrejected=nrej,
                     method=method, exception=err, t_events=t_ev, y_events=y_ev,
                     sol=dense.result(sil[_SI_NDENSE]))
+
+
+# An explicit run of this many steps is checked for stiffness (see _stiffness_hint).
+_STIFF_CHECK_STEPS = 5000
+_STIFF_CHECK_MAX_N = 400
+# Where each explicit pair's stability region meets the negative real axis (|h lambda|).
+_STABILITY_BOUNDARY = {"bs32": 2.5, "dopri5": 3.3, "tsit5": 3.5, "dop853": 6.0, "vern7": 5.0}
+
+
+def _stiffness_hint(mod, method, t, y, h, p, steps):
+    """A sentence for the message of a long explicit run whose step size is held by stability,
+    not accuracy: h times the spectral radius of the Jacobian at the run's end is near the
+    method's stability boundary (Hairer's test for DOPRI5, done once, after the run).
+    Empty when that is not so, or the system is too large to check cheaply."""
+    n = y.size
+    if n > _STIFF_CHECK_MAX_N or not (h > 0.0 and np.all(np.isfinite(y))):
+        return ""
+    try:
+        f0 = mod.eval_rhs(t, y, p)
+        if getattr(mod, "jac", None) is not None:
+            J = mod.eval_jac(t, y, p)
+        else:
+            J = np.empty((n, n))
+            for j in range(n):
+                d = math.sqrt(np.finfo(float).eps * max(1e-5, abs(y[j])))
+                yp = y.copy()
+                yp[j] += d
+                J[:, j] = (mod.eval_rhs(t, yp, p) - f0) / (yp[j] - y[j])
+        if not np.all(np.isfinite(J)):
+            return ""
+        rho = float(np.max(np.abs(np.linalg.eigvals(J))))
+    except Exception:  # a kernel that fails here said nothing about stiffness
+        return ""
+    bound = _STABILITY_BOUNDARY.get(method, 3.0)
+    if not h * rho > 0.5 * bound:
+        return ""
+    return (f" The problem looks stiff: after {steps} steps the step size h = {h:.3g} is held "
+            f"by {method}'s stability (h times the Jacobian's spectral radius {rho:.3g} is "
+            f"{h * rho:.3g}, its stability limit ~{bound}), not by the tolerance; try "
+            "method='rodas5p' or 'radau5' (compiled stiff solvers).")
 
 
 # The compiled stiff loops' longer run state (see _stiff_loops.py)

@@ -102,6 +102,7 @@ def test_sweep_dask_example_on_a_separately_started_cluster(tmp_path, monkeypatc
     ("force_learning", ()),
     ("evolve_cpg", ()),
     ("double_pole", ()),
+    ("stiff_chemistry", ("--members", "100")),
 ])
 def test_example_writes_its_figure(name, args, tmp_path):
     if name == "flip_flop":  # it trains its network in PyTorch (the torch extra)
