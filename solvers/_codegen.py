@@ -40,7 +40,8 @@ _TEMPLATE_HELPERS = (_HERE / "_variational.py",)
 _ENSEMBLE_TEMPLATE = _HERE / "_ensemble_loops.py"
 # The compiled stiff methods' loops, appended to the ODE template for those methods only (they
 # use its output, dense-output and event helpers).
-_STIFF_TEMPLATES = (_HERE / "_stiff_loops.py", _HERE / "_radau_loops.py")
+_STIFF_TEMPLATES = (_HERE / "_stiff_loops.py", _HERE / "_complex_lu.py",
+                    _HERE / "_radau_loops.py")
 # Kernels are inlined into the loops at Numba-IR level: LLVM alone declined to inline the CTRNN
 # kernel, and the call boundary cost 11 % of a W1 solve (measured).
 _KERNEL_JIT = {"nogil": True, "inline": "always"}

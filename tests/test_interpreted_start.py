@@ -82,7 +82,7 @@ def _assert_same(a, b):
     np.testing.assert_array_equal(a.y_final, b.y_final)
 
 
-@pytest.mark.parametrize("method", ["dopri5", "tsit5", "bs32", "dop853", "vern7"])
+@pytest.mark.parametrize("method", ["dopri5", "tsit5", "bs32", "dop853", "vern7", "rodas5p"])
 def test_interpreted_adaptive_runs_equal_compiled_runs_bit_for_bit(method):
     def run():
         return solve(LORENZ, (0.0, 5.0), Y0, method=method, rtol=1e-8, atol=1e-10,
