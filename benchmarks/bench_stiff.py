@@ -167,6 +167,62 @@ def lu_benchmark(sizes=(2, 5, 10, 20, 50), repeats=7):
     return rows
 
 
+LATTICE_SCRIPT = r"""
+import sys, time, json
+import numpy as np, scipy.sparse as sps
+import neurodyn, solvers
+from solvers import _tiers
+side = 32
+N = side * side
+rng = np.random.default_rng(0)
+idx = np.arange(N).reshape(side, side)
+rows, cols = [], []
+for a, b in ((idx[:, :-1], idx[:, 1:]), (idx[:, 1:], idx[:, :-1]),
+             (idx[:-1, :], idx[1:, :]), (idx[1:, :], idx[:-1, :])):
+    rows += list(a.ravel()); cols += list(b.ravel())
+W = sps.csr_matrix((rng.normal(0, 1.5, len(rows)), (rows, cols)), shape=(N, N))
+net = neurodyn.CTRNN(W, tau=10 ** rng.uniform(-4, 0, N), bias=rng.normal(0, 1, N))
+y0 = rng.normal(0, 1, N)
+out = {}
+for m in sys.argv[1:]:
+    solvers.solve(net, (0, 5.0), y0, method=m, rtol=1e-6, atol=1e-9)
+    _tiers.wait_for()
+    t = time.perf_counter()
+    sol = solvers.solve(net, (0, 5.0), y0, method=m, rtol=1e-6, atol=1e-9)
+    out[m] = dict(s=time.perf_counter() - t, steps=sol.naccepted, nlu=sol.nlu,
+                  y=sol.y_final.tolist(), ok=bool(sol.success))
+print(json.dumps(out))
+"""
+
+
+def lattice_rows():
+    """A stiff CTRNN on a 32 x 32 lattice (1024 neurons, nearest-neighbour weights, tau from
+    1e-4 to 1): rodas5p with its automatic SuperLU path and with the dense LU forced
+    (NEURODYN_SPARSE_LU_MIN_N), radau5 and SciPy's BDF stepper (dense LU, Jacobian reuse), each
+    in a fresh process (one warm-up solve, then one timed)."""
+    import json
+    import os
+    import subprocess
+
+    def run(methods, env=None):
+        e = dict(os.environ, NEURODYN_BACKGROUND_COMPILE="0", **(env or {}))
+        e["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+        p = subprocess.run([sys.executable, "-c", LATTICE_SCRIPT, *methods], env=e,
+                           capture_output=True, text=True, timeout=900)
+        if p.returncode:
+            raise RuntimeError(p.stderr[-2000:])
+        return json.loads(p.stdout.strip().splitlines()[-1])
+
+    auto = run(["rodas5p", "bdf"])
+    dense = run(["rodas5p"], {"NEURODYN_SPARSE_LU_MIN_N": "1000000000"})["rodas5p"]
+    ref = np.array(auto["bdf"]["y"])
+    rows = [("ours rodas5p (SuperLU, automatic)", auto["rodas5p"]),
+            ("ours rodas5p (dense LU forced)", dense),
+            ("ours bdf (SciPy's stepper, dense LU)", auto["bdf"])]
+    return [(name, r["s"], r["steps"], r["nlu"],
+             float(np.max(np.abs(np.array(r["y"]) - ref)))) for name, r in rows]
+
+
 def main():
     args, info, monitor = begin(__doc__, "W9 ROBER (t in [0, 1e5], rtol = atol = 1e-8) and "
                                 "its k3 ensemble")
@@ -242,6 +298,14 @@ def main():
               f"(LAPACK / ours: {b / a:.1f}x, {c / a:.1f}x)")
     info["lu"] = [dict(n=n, ours_s=a, lapack_solve_s=b, lapack_inv_s=c)
                   for n, a, b, c in lu_rows]
+    if not args.quick:
+        print("\n== a large sparse stiff system: CTRNN on a 32 x 32 lattice (t in [0, 5], "
+              "rtol 1e-6, atol 1e-9), one timed solve each")
+        lat = lattice_rows()
+        for name, sec, steps, nlu, dev in lat:
+            print(f"  {name:38s} {sec:8.3f} s  steps {steps:5d}  nlu {nlu:5d}  "
+                  f"max |y - y_bdf| {dev:.1e}")
+        info["lattice"] = [dict(row=r[0], s=r[1], steps=r[2], nlu=r[3], dev=r[4]) for r in lat]
     print("\nnotes: max err = largest relative error over y1, y2, y3 at t = 1e5 (ensembles: "
           "over 10 members spread over k3). numbalsoda nfev is counted inside its cfunc and "
           "includes its finite-difference Jacobian; diffrax reports steps, not nfev.")

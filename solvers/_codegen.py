@@ -303,6 +303,16 @@ def _events_source(events):
     return "\n".join(lines) + "\n"
 
 
+def _sparse_min_n():
+    """The smallest system the compiled stiff loops factor with SuperLU when its Jacobian is
+    sparse (``$NEURODYN_SPARSE_LU_MIN_N``, default 500; a huge value turns the path off)."""
+    v = os.environ.get("NEURODYN_SPARSE_LU_MIN_N", "").strip()
+    try:
+        return max(1, int(v)) if v else 500
+    except ValueError:
+        raise ValueError(f"NEURODYN_SPARSE_LU_MIN_N must be an integer, got {v!r}") from None
+
+
 def _reads_time(kernel):
     """Whether an ODE kernel ``rhs(t, y, p, dydt)`` may depend on t: False only when its code
     provably never reads its first argument (no load of it, not captured by an inner
@@ -352,8 +362,14 @@ def _build(kind, kernel, jac, tableau, boundscheck, events=(), full=False):
     consts = _tableau_globals(tableau)
     glb.update(consts)
     if stiff:
+        from . import _sparse_lu
+
         # a property of the kernel's code, which is in the module's name (hash) already
         glb["AUTONOMOUS"] = kind == "ode" and not _reads_time(kernel)
+        glb["sparse_lu_factor"] = _sparse_lu.factor
+        glb["sparse_lu_solve"] = _sparse_lu.solve
+        consts["SPARSE_MIN_N"] = np.int64(_sparse_min_n())
+        glb["SPARSE_MIN_N"] = int(consts["SPARSE_MIN_N"])
     glb["FULL"] = full
     if events:
         glb["NEV"] = len(events)

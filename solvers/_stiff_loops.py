@@ -23,6 +23,45 @@ _F0_OK = 4
 _J_OK = 8
 # Consecutive singular iteration matrices (each halving h) before a run gives up.
 MAX_SINGULAR = 6
+# Large sparse Jacobians (rodas5p): a system of at least SPARSE_MIN_N states whose first
+# Jacobian has at most SPARSE_MAX_DENSITY n^2 nonzeros factors its iteration matrix with
+# SuperLU (SciPy's splu, called from numba.objmode) instead of the dense LU (flag bit _SPARSE
+# for the run). Measured on stiff CTRNNs: at n = 1024 on a lattice 2.2x faster than the dense
+# LU, on a random graph (5 links per neuron; LU fill-in) 1.5x at n = 1000 but 0.6x at n = 300.
+# Injected by solvers._codegen (NEURODYN_SPARSE_LU_MIN_N overrides the size).
+SPARSE_MIN_N = globals().get("SPARSE_MIN_N", 500)
+SPARSE_MAX_DENSITY = 0.1
+_SPARSE = 64
+_SPARSE_CHECKED = 128
+sparse_lu_factor = globals().get("sparse_lu_factor")
+sparse_lu_solve = globals().get("sparse_lu_solve")
+
+
+@numba.njit(cache=CACHE, boundscheck=BOUNDSCHECK)
+def _sparse_factor(E):
+    with numba.objmode(ok="boolean"):
+        ok = sparse_lu_factor(E)
+    return ok
+
+
+@numba.njit(cache=CACHE, boundscheck=BOUNDSCHECK)
+def _sparse_solve(E, b):
+    with numba.objmode():
+        sparse_lu_solve(E, b)
+
+
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
+def _use_sparse(J):
+    """Whether a run with this (first) Jacobian should factor with SuperLU."""
+    n = J.shape[0]
+    if n < SPARSE_MIN_N:
+        return False
+    nnz = 0
+    for i in range(n):
+        for j in range(n):
+            if J[i, j] != 0.0 or i == j:
+                nnz += 1
+    return nnz <= SPARSE_MAX_DENSITY * n * n
 
 
 @numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
@@ -316,6 +355,11 @@ def ros_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, safety,
                 for i in range(n):
                     dT[i] = (fs[i] - f0[i]) / td
             flags |= _J_OK
+            if (flags & _SPARSE_CHECKED) == 0:
+                flags |= _SPARSE_CHECKED
+                if _use_sparse(J):
+                    flags |= _SPARSE
+        sparse = (flags & _SPARSE) != 0
         ih = 1.0 / hs
         ig = ih / RODAS_GAMMA
         for i in range(n):
@@ -323,7 +367,7 @@ def ros_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, safety,
                 E[i, j] = -J[i, j]
             E[i, i] += ig
         nlu += 1
-        if not _lu_factor(E, piv):
+        if not (_sparse_factor(E) if sparse else _lu_factor(E, piv)):
             nsing += 1
             nrej += 1
             rejected_last = True
@@ -361,7 +405,10 @@ def ros_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, safety,
                     c = CC[s, j] * ih
                     for i in range(n):
                         rv[i] += c * K[j, i]
-            _lu_solve(E, piv, rv)
+            if sparse:
+                _sparse_solve(E, rv)
+            else:
+                _lu_solve(E, piv, rv)
             for i in range(n):
                 K[s, i] = rv[i]
         errsum = 0.0

@@ -75,6 +75,10 @@ class _NumbaShim(types.ModuleType):
             return args[0]
         return lambda fn: fn
 
+    def objmode(self, *args, **kwargs):
+        # an object-mode block is plain Python already
+        return contextlib.nullcontext()
+
 
 _SHIM = _NumbaShim("numba")
 

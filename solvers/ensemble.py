@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 import numpy as np
 from numba.core.errors import NumbaError
 
-from . import tableaus
+from . import _sparse_lu, tableaus
 from ._checks import InvalidTypeError, check_allocation, count, real_array
 from ._codegen import ensemble_loops_for
 from .integrate import (COMPILED_STIFF, DEFAULT_MAX_STEPS, FACMAX, FACMIN, PI_BETA_K, SAFETY,
@@ -749,12 +749,16 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
     D = 3 if fixed else (tab.dense_rows if stiff else tab.P.shape[1])
     w_rows = 6 if fixed else D + 4  # as solve's scratch W
 
+    made = []  # the stiff scratch matrices, whose sparse factorisations are released at the end
+
     def scratch():
         cursor = np.zeros(1, dtype=np.int64)
         # out_t.size is the number of output rows the loops write (m): exactly rows. No dense
         # segments, no events: empty arrays of the types solve passes (one signature).
         work = (_stiff_scratch(tab, n) if stiff
                 else (np.empty((S, n)), np.empty((w_rows, n))))
+        if stiff:
+            made.append(work[3])
         return (cursor, np.empty(rows), *work, False,
                 np.empty(0), np.empty(0), np.empty((0, D + 1, n)), np.zeros((4, 0)),
                 np.zeros((3, 0), dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int64),
@@ -779,7 +783,11 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
         fn(order, 0, 0, s0[0], *before, *s0[1:])
     except NumbaError as e:
         raise _compile_error(ref, e) from None
-    errors, interrupted = _run_members(B, n_threads, scratch, run, progress, what)
+    try:
+        errors, interrupted = _run_members(B, n_threads, scratch, run, progress, what)
+    finally:
+        for E in made:
+            _sparse_lu.release(E)
     _unreached_rows_nan(OUT_Y, SI[:, _SI_NOUT])
     status = SI[:, _SI_STATUS].copy()
     details = {}

@@ -16,7 +16,7 @@ import time
 import numpy as np
 from numba.core.errors import NumbaError
 
-from . import _tiers, tableaus
+from . import _sparse_lu, _tiers, tableaus
 from ._checks import (InvalidTypeError, check_allocation, count, first_bad_time,
                       first_non_finite, real_array, real_number)
 from ._codegen import _cacheable, cache_dir, jit_kernel, loops_for
@@ -418,7 +418,8 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
         I/(hγ) − J per step, no Newton iteration) and ``"radau5"`` (Radau IIA of order 5,
         Hairer's RADAU5 design: simplified Newton, one real and one complex LU, Jacobian
         reuse); both use the system's ``jac`` kernel or compiled finite differences, and
-        their own interpolants. Stiff, SciPy's implicit solvers fed the compiled RHS and
+        their own interpolants; rodas5p factors a large sparse Jacobian (n >= 500, at most
+        10 % nonzeros) with SciPy's SuperLU. Stiff, SciPy's implicit solvers fed the compiled RHS and
         Jacobian: ``"radau"``, ``"bdf"``, ``"lsoda"``. A long explicit run whose steps are
         held by stability rather than accuracy says so in its message.
     t_eval : array_like, optional
@@ -951,6 +952,8 @@ def _solve_stiff(system, mod, tab, method, t0, t1, y, te, rtol, atol, first_step
                              _twin(mod, tab.loop, debug), (sf, si, y, ev.evf, ev.evi))
     except NumbaError as e:
         raise _compile_error(system, e) from None
+    finally:
+        _sparse_lu.release(work[3])
     sfl, sil = sf.tolist(), si.tolist()
     t, h, n_out = sfl[_SF_T], sfl[_SF_H], sil[_SI_NOUT]
     if status == _EVENT_STOP:

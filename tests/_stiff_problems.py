@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-ROBER, VDPOL, VDP_MU, HIRES, OREGO, E5, PROTHERO, SMOOTH, DECAY = range(9)
+ROBER, VDPOL, VDP_MU, HIRES, OREGO, E5, PROTHERO, SMOOTH, DECAY, CHAIN = range(10)
 
 
 def stiff(t, y, p, dydt):
@@ -49,6 +49,12 @@ def stiff(t, y, p, dydt):
     elif code == SMOOTH:  # smooth, non-stiff, nonlinear
         dydt[0] = -y[1] + 0.1 * y[0] * y[1]
         dydt[1] = y[0] - 0.2 * y[1] * y[1]
+    elif code == CHAIN:  # stiff reaction-diffusion on a chain (Neumann ends): tridiagonal J
+        n = y.size
+        for i in range(n):
+            left = y[i - 1] if i > 0 else y[1]
+            right = y[i + 1] if i < n - 1 else y[n - 2]
+            dydt[i] = k[0] * (left - 2.0 * y[i] + right) + y[i] - y[i] * y[i] * y[i]
     else:  # DECAY: y' = -y
         dydt[0] = -y[0]
 
@@ -84,6 +90,14 @@ def stiff_jac(t, y, p, J):
         J[3, 3] = -C
         for j in range(4):
             J[2, j] = J[1, j] - J[3, j]
+    elif code == CHAIN:
+        n = y.size
+        for i in range(n):
+            J[i, i] = -2.0 * k[0] + 1.0 - 3.0 * y[i] * y[i]
+            if i > 0:
+                J[i, i - 1] += k[0] * (2.0 if i == n - 1 else 1.0)
+            if i < n - 1:
+                J[i, i + 1] += k[0] * (2.0 if i == 0 else 1.0)
     elif code == DECAY:  # a Jacobian that turns non-finite at t = k[0] (a failure case)
         J[0, 0] = -1.0 if t < k[0] else math.inf
     else:
@@ -120,9 +134,9 @@ PROBLEMS = {
 }
 
 
-def system(name_or_code, *k, jac=None):
+def system(name_or_code, *k, jac=None, n_states=0):
     """An ODESystem of one problem: by name (PROBLEMS; its own Jacobian choice unless ``jac``
-    says) or by code with constants ``k``."""
+    says) or by code with constants ``k`` (CHAIN: of ``n_states`` states)."""
     from solvers import ODESystem
 
     if isinstance(name_or_code, str):
@@ -131,5 +145,5 @@ def system(name_or_code, *k, jac=None):
     else:
         code = name_or_code
     n = {ROBER: 3, VDPOL: 2, VDP_MU: 2, HIRES: 8, OREGO: 3, E5: 4, PROTHERO: 1, SMOOTH: 2,
-         DECAY: 1}[code]
+         DECAY: 1}.get(code, 0) or n_states
     return ODESystem(stiff, n, params=params(code, *k), jac=stiff_jac if jac else None)

@@ -220,3 +220,32 @@ def test_explicit_methods_say_when_a_problem_looks_stiff():
                    rtol=1e-10, atol=1e-12)
     assert smooth.success and smooth.nsteps >= 5000
     assert "stiff" not in smooth.message
+
+
+def test_rodas5p_factors_large_sparse_jacobians_with_superlu():
+    # A stiff reaction-diffusion chain of 600 states (tridiagonal Jacobian, above the sparse
+    # path's 500-state threshold): SuperLU factors it, and the solution is SciPy's BDF's
+    # (given the sparsity) at tight tolerance.
+    from scipy.sparse import diags_array
+
+    from solvers import _sparse_lu
+    n, d = 600, 1e3
+    x = np.linspace(0.0, 1.0, n)
+    y0 = np.cos(3 * np.pi * x) * 0.9
+
+    def f(t, y):
+        left = np.concatenate([[y[1]], y[:-1]])
+        right = np.concatenate([y[1:], [y[-2]]])
+        return d * (left - 2 * y + right) + y - y ** 3
+
+    pattern = diags_array([np.ones(n - 1), np.ones(n), np.ones(n - 1)], offsets=[-1, 0, 1],
+                          shape=(n, n))
+    ref = solve_ivp(f, (0.0, 0.5), y0, method="BDF", rtol=1e-10, atol=1e-12,
+                    jac_sparsity=pattern).y[:, -1]
+    before = _sparse_lu.stats["factor"]
+    sol = solve(sp.system(sp.CHAIN, d, jac=True, n_states=n), (0.0, 0.5), y0,
+                method="rodas5p", rtol=1e-7, atol=1e-9)
+    assert sol.success
+    assert _sparse_lu.stats["factor"] - before == sol.nlu  # every factorisation was SuperLU's
+    assert not _sparse_lu._factors  # released with the run
+    np.testing.assert_allclose(sol.y_final, ref, rtol=0, atol=1e-6)
