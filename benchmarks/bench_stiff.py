@@ -1,4 +1,5 @@
-"""W9 (ROBER, WORKLOADS.md): the compiled stiff methods ``rodas5p`` and ``radau5`` against
+"""W9 (ROBER, WORKLOADS.md): the compiled stiff methods ``rodas5p`` and ``radau5`` (and, over a
+range of tolerances, ``rodas4``) against
 numbalsoda lsoda, SciPy Radau/BDF/LSODA and diffrax Kvaerno5, all in this one process; and the
 stiff ensemble (ROBER with k3 = 3e7 scaled by ``np.logspace(-1, 1, B)``, final states only)
 through ``solve_ensemble`` against numbalsoda lsoda in a ``numba.prange`` loop, both on every
@@ -167,6 +168,42 @@ def lu_benchmark(sizes=(2, 5, 10, 20, 50), repeats=7):
     return rows
 
 
+def tolerance_sweep(eng, repeats=20):
+    """Does a lower order pay at loose tolerances? rodas4 (order 4), rodas5p (5) and radau5
+    (5) on W7 (Van der Pol mu = 1000, atol = 1e-3 rtol) and ROBER (atol = 1e-4 rtol; error
+    relative, largest component) over rtol 1e-3 ... 1e-8: the best of ``repeats`` timed
+    solves and the error. Rows (problem, method, rtol, seconds, steps, error)."""
+    import time
+
+    from benchmarks.kernels import rober_jac, rober_rhs, vdp_jac, vdp_rhs
+    from benchmarks.workloads import build_w7, reference_w7
+
+    solvers, _ = eng
+    _tiers = sys.modules.get("solvers._tiers")
+    w = build_w7()
+    problems = [
+        ("W7", solvers.ODESystem(vdp_rhs, 2, params=(w.mu,), jac=vdp_jac), w.t_span, w.y0,
+         1e-3, lambda y: abs(y[0] - reference_w7(w, log=lambda *a: None)[0])),
+        ("ROBER", solvers.ODESystem(rober_rhs, 3, params=K, jac=rober_jac), T_SPAN, Y0, 1e-4,
+         lambda y: float(np.max(np.abs(y - reference()) / np.abs(reference())))),
+    ]
+    rows = []
+    for name, system, span, y0, afac, err in problems:
+        for method in ("rodas4", "rodas5p", "radau5"):
+            for rtol in (1e-3, 1e-4, 1e-5, 1e-6, 1e-8):
+                kw = dict(method=method, rtol=rtol, atol=rtol * afac)
+                solvers.solve(system, span, y0, **kw)
+                if _tiers is not None:
+                    _tiers.wait_for()
+                best = np.inf
+                for _ in range(repeats):
+                    t0 = time.perf_counter()
+                    sol = solvers.solve(system, span, y0, **kw)
+                    best = min(best, time.perf_counter() - t0)
+                rows.append((name, method, rtol, best, sol.naccepted, err(sol.y_final)))
+    return rows
+
+
 LATTICE_SCRIPT = r"""
 import sys, time, json
 import numpy as np, scipy.sparse as sps
@@ -298,6 +335,19 @@ def main():
               f"(LAPACK / ours: {b / a:.1f}x, {c / a:.1f}x)")
     info["lu"] = [dict(n=n, ours_s=a, lapack_solve_s=b, lapack_inv_s=c)
                   for n, a, b, c in lu_rows]
+    if eng is not None:
+        print("\n== work against tolerance: does a lower order pay at loose tolerances? "
+              "(best of 20 solves)")
+        sweep = tolerance_sweep(eng)
+        print(f"  {'problem':7s} {'rtol':>7s} " + "".join(
+            f"{m:>28s}" for m in ("rodas4", "rodas5p", "radau5")))
+        for name in ("W7", "ROBER"):
+            for rtol in (1e-3, 1e-4, 1e-5, 1e-6, 1e-8):
+                cells = [r for r in sweep if r[0] == name and r[2] == rtol]
+                print(f"  {name:7s} {rtol:7.0e} " + "".join(
+                    f"   {r[3] * 1e6:8.1f} us {r[4]:5d} st {r[5]:7.1e}" for r in cells))
+        info["tolerance_sweep"] = [dict(problem=r[0], method=r[1], rtol=r[2], s=r[3],
+                                        steps=r[4], err=r[5]) for r in sweep]
     if not args.quick:
         print("\n== a large sparse stiff system: CTRNN on a 32 x 32 lattice (t in [0, 5], "
               "rtol 1e-6, atol 1e-9), one timed solve each")

@@ -336,6 +336,8 @@ def _reads_time(kernel):
 
 def _tableau_globals(tab):
     empty1, empty2 = np.zeros(1), np.zeros((1, 1))
+    if getattr(tab, "ros", None) is not None:
+        return dict(tab.ros)
     if tab is None or getattr(tab, "stiff", False):
         return {"TA": empty2, "TC": empty1, "TB": empty1, "TE": empty1, "TP": empty2,
                 "TE3": empty1, "NX": 0, "HAS_E3": False}

@@ -167,98 +167,72 @@ def _lu_solve(A, piv, b):
         b[i] = s * A[i, i]
 
 
-# Rodas5P (Steinebach 2023), in the W-transformed form of OrdinaryDiffEq's Rosenbrock methods:
+# Rosenbrock methods in the W-transformed form of OrdinaryDiffEq's Rodas family:
 # (I/(h gamma) - J) k_s = f(t + c_s h, u_s) + d_s h df/dt + sum_j (C_sj / h) k_j, with
-# u_s = y + sum_j a_sj k_j for s < 6 and u_{s+1} = u_s + k_s after that; y_new = u_8 + k_8,
-# whose last increment k_8 is the error estimate (the embedded solution is y_new - k_8). Its
-# dense output: y(θ) = (1-θ) y + θ (y_new + (1-θ)(h_1 + θ (h_2 + θ h_3))), h_r = sum_j H_rj k_j.
-RODAS_GAMMA = 0.21193756319429014
-RODAS_A = np.array([
-    [0.0, 0.0, 0.0, 0.0, 0.0],
-    [3.0, 0.0, 0.0, 0.0, 0.0],
-    [2.849394379747939, 0.45842242204463923, 0.0, 0.0, 0.0],
-    [-6.954028509809101, 2.489845061869568, -10.358996098473584, 0.0, 0.0],
-    [2.8029986275628964, 0.5072464736228206, -0.3988312541770524, -0.04721187230404641, 0.0],
-    [-7.502846399306121, 2.561846144803919, -11.627539656261098, -0.18268767659942256,
-     0.030198172008377946],
-])
-RODAS_C = np.array([
-    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-    [-14.155112264123755, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-    [-17.97296035885952, -2.859693295451294, 0.0, 0.0, 0.0, 0.0, 0.0],
-    [147.12150275711716, -1.41221402718213, 71.68940251302358, 0.0, 0.0, 0.0, 0.0],
-    [165.43517024871676, -0.4592823456491126, 42.90938336958603, -5.961986721573306, 0.0, 0.0,
-     0.0],
-    [24.854864614690072, -3.0009227002832186, 47.4931110020768, 5.5814197821558125,
-     -0.6610691825249471, 0.0, 0.0],
-    [30.91273214028599, -3.1208243349937974, 77.79954646070892, 34.28646028294783,
-     -19.097331116725623, -28.087943162872662, 0.0],
-    [37.80277123390563, -3.2571969029072276, 112.26918849496327, 66.9347231244047,
-     -40.06618937091002, -54.66780262877968, -9.48861652309627],
-])
-RODAS_CT = np.array([0.0, 0.6358126895828704, 0.4095798393397535, 0.9769306725060716,
-                     0.4288403609558664, 1.0, 1.0, 1.0])
-RODAS_D = np.array([0.21193756319429014, -0.42387512638858027, -0.3384627126235924,
-                    1.8046452872882734, 2.325825639765069, 0.0, 0.0, 0.0])
-RODAS_H = np.array([
-    [25.948786856663858, -2.5579724845846235, 10.433815404888879, -2.3679251022685204,
-     0.524948541321073, 1.1241088310450404, 0.4272876194431874, -0.17202221070155493],
-    [-9.91568850695171, -0.9689944594115154, 3.0438037242978453, -24.495224566215796,
-     20.176138334709044, 15.98066361424651, -6.789040303419874, -6.710236069923372],
-    [11.419903575922262, 2.8879645146136994, 72.92137995996029, 80.12511834622643,
-     -52.072871366152654, -59.78993625266729, -0.15582684282751913, 4.883087185713722],
-])
-RODAS_STAGES = 8
-RODAS_D_ROWS = 4  # dense output: y + sum_{d<4} θ^(d+1) Q[d]
-# Work rows of W: Q (4), y_new, a stage's input, f(t, y), df/dt, the linear system's right
-# side, a stage's f.
-RODAS_W_ROWS = 10
+# u_s = y + sum_j a_sj k_j for s < NA and u_{s+1} = u_s + k_s after that; y_new = u_S + k_S,
+# whose last increment k_S is the error estimate (the embedded solution is y_new - k_S). Dense
+# output: y(θ) = (1-θ) y + θ (y_new + (1-θ)(h_1 + θ (h_2 + ...))), h_r = sum_j H_rj k_j.
+# The method's coefficients are injected by solvers._codegen (solvers.tableaus, "rodas5p" and
+# "rodas4"): ROS_A (NA, S-1), ROS_C (S, S-1), ROS_CT (S,), ROS_D (S,), ROS_H (R, S),
+# ROS_GAMMA, ROS_NA, ROS_EXPO = 1 / (order of the error estimate + 1), ROS_Q that order.
+ROS_A = globals().get("ROS_A")
+ROS_C = globals().get("ROS_C")
+ROS_CT = globals().get("ROS_CT")
+ROS_D = globals().get("ROS_D")
+ROS_H = globals().get("ROS_H")
+ROS_GAMMA = globals().get("ROS_GAMMA", 0.25)
+ROS_NA = globals().get("ROS_NA", 0)
+ROS_EXPO = globals().get("ROS_EXPO", 0.2)
+ROS_Q = globals().get("ROS_Q", 4)
 
 
 @numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def _rodas_dense(K, y, ynew, Q, n):
-    # Q such that y(θ) = y + sum_d θ^(d+1) Q[d] equals the interpolant above.
-    H = RODAS_H
+    # Q such that y(θ) = y + sum_d θ^(d+1) Q[d] equals the interpolant above: with
+    # g_r = sum_j H_rj k_j, Q[0] = y_new - y + g_0, Q[r] = g_r - g_(r-1), Q[R] = -g_(R-1).
+    H = ROS_H
+    R = H.shape[0]
+    S = H.shape[1]
     for i in range(n):
-        a = 0.0
-        b = 0.0
-        c = 0.0
-        for j in range(RODAS_STAGES):
-            kj = K[j, i]
-            a += H[0, j] * kj
-            b += H[1, j] * kj
-            c += H[2, j] * kj
-        Q[0, i] = ynew[i] - y[i] + a
-        Q[1, i] = b - a
-        Q[2, i] = c - b
-        Q[3, i] = -c
+        prev = 0.0
+        for r in range(R):
+            g = 0.0
+            for j in range(S):
+                g += H[r, j] * K[j, i]
+            Q[r, i] = (ynew[i] - y[i] + g) if r == 0 else g - prev
+            prev = g
+        Q[R, i] = -prev
 
 
 @numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
 def ros_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, safety, facmin,
                  facmax, sf, si, y, K, W, J, E, piv, out_t, out_y, budget, dense, dn_t, dn_h,
                  dn_c, evf, evi, ev_t, ev_i, ev_y):
-    """Rodas5P with Gustafsson's predictive step-size controller (Hairer's RODAS), dense
-    output at t_eval, dense segments and events, forward or backward in time.
+    """A Rodas-family Rosenbrock method (Rodas5P, Rodas4) with Gustafsson's predictive
+    step-size controller (Hairer's RODAS), dense output at t_eval, dense segments and
+    events, forward or backward in time.
 
     One Jacobian (analytic or finite differences) and one df/dt (a finite difference in t)
     per accepted step, one LU of (I/(h gamma) - J) per attempt. Resumable like rk_adaptive:
-    advances the run in (sf, si, y, ...) by at most `budget` steps. K (8 rows of n) holds
-    the stages, W (RODAS_W_ROWS rows) is scratch, J and E are (n, n), piv (n,) int64.
+    advances the run in (sf, si, y, ...) by at most `budget` steps. K (S rows of n) holds
+    the stages, W (D + 6 rows: the interpolant's D, y_new, a stage's input, f(t, y), df/dt,
+    a linear system's right side, a stage's f) is scratch, J and E are (n, n), piv (n,) int64.
     """
-    A = RODAS_A
-    CC = RODAS_C
-    CT = RODAS_CT
-    DD = RODAS_D
+    A = ROS_A
+    CC = ROS_C
+    CT = ROS_CT
+    DD = ROS_D
+    S = CT.size
+    NA = ROS_NA
     n = y.size
-    D = RODAS_D_ROWS
+    D = ROS_H.shape[0] + 1
     Q = W
-    ynew = W[4]
-    ytmp = W[5]
-    f0 = W[6]
-    dT = W[7]
-    rv = W[8]
-    fs = W[9]
+    ynew = W[D]
+    ytmp = W[D + 1]
+    f0 = W[D + 2]
+    dT = W[D + 3]
+    rv = W[D + 4]
+    fs = W[D + 5]
     m = out_t.size
     t = sf[SF_T]
     h = sf[SF_H]
@@ -292,7 +266,7 @@ def ros_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, safety,
             h0 = _first_step_trial(t, y, f0, t1, rtol, atol, ytmp, dirn)
             _feval(t + dirn * h0, ytmp, p, fs)
             nfev += 1
-            h = _first_step_size(t, y, f0, fs, h0, t1, rtol, atol, 4, hmax)
+            h = _first_step_size(t, y, f0, fs, h0, t1, rtol, atol, ROS_Q, hmax)
         si[SI_STARTED] = 2
         si[SI_FLAGS] = flags
         si[SI_NFEV] = nfev
@@ -302,7 +276,7 @@ def ros_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, safety,
     # Hairer's RODAS controller constants: h_new / h in [1/facc1, 1/facc2] = [0.2, 10]
     facc1 = 1.0 / facmin
     facc2 = 1.0 / facmax
-    expo = 0.2  # 1 / (order of the error estimate + 1)
+    expo = ROS_EXPO
     taken = 0
     while True:
         if not dirn * (t1 - t) > 0.0:
@@ -361,7 +335,7 @@ def ros_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, safety,
                     flags |= _SPARSE
         sparse = (flags & _SPARSE) != 0
         ih = 1.0 / hs
-        ig = ih / RODAS_GAMMA
+        ig = ih / ROS_GAMMA
         for i in range(n):
             for j in range(n):
                 E[i, j] = -J[i, j]
@@ -380,12 +354,12 @@ def ros_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, safety,
             continue
         nsing = 0
         finite = True
-        for s in range(RODAS_STAGES):
+        for s in range(S):
             if s == 0:
                 for i in range(n):
                     rv[i] = f0[i] + hs * DD[0] * dT[i]
             else:
-                if s < 6:
+                if s < NA:
                     for i in range(n):
                         ynew[i] = y[i]
                     for j in range(s):
@@ -413,10 +387,10 @@ def ros_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, safety,
                 K[s, i] = rv[i]
         errsum = 0.0
         for i in range(n):
-            ynew[i] += K[RODAS_STAGES - 1, i]
+            ynew[i] += K[S - 1, i]
             ya = abs(y[i])
             yb = abs(ynew[i])
-            r = K[RODAS_STAGES - 1, i] / (atol[i] + rtol * (ya if ya > yb else yb))
+            r = K[S - 1, i] / (atol[i] + rtol * (ya if ya > yb else yb))
             errsum += r * r
         err = math.sqrt(errsum / n)
         if not (err < np.inf):

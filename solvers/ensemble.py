@@ -627,8 +627,8 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
         naming the first member that differs.
     t_span, method, rtol, atol, dt, first_step, max_step, max_steps, debug
         As :func:`solvers.solve`, the same for every member. Every method of ``solve``: the
-        compiled ones (explicit, and the stiff ``rodas5p`` and ``radau5`` with a Jacobian
-        and LU per member) run in parallel; SciPy's stiff steppers (``radau``, ``bdf``,
+        compiled ones (explicit, and the stiff ``rodas5p``, ``rodas4`` and ``radau5`` with a
+        Jacobian and LU per member) run in parallel; SciPy's stiff steppers (``radau``, ``bdf``,
         ``lsoda``) run member by member in a thread pool, which their GIL-holding stepping
         leaves about as fast as a loop.
     y0 : array_like, shape (B, n) or (n,)
@@ -767,7 +767,7 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
     if stiff:
         before = (t1, te_arr, True, rtol, atol_v, max_step, steps, P, SAFETY, FACMIN, FACMAX,
                   SF, SI, Y, OUT_Y)
-        fn = mod.ens_rodas if method == "rodas5p" else mod.ens_radau
+        fn = mod.ens_radau if method == "radau5" else mod.ens_rodas
     elif fixed:
         before = (t0, t1, sdt, steps, te_arr, use_te, P, SF, SI, Y, OUT_Y)
         fn = mod.ens_fixed

@@ -415,18 +415,19 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
         ``"bs32"`` (Bogacki–Shampine 3(2)), ``"dopri5"`` (Dormand–Prince 5(4)), ``"tsit5"``
         (Tsitouras 5(4)), ``"dop853"`` (Hairer's 8(5,3)), ``"vern7"`` (Verner's 7(6)).
         Stiff, compiled: ``"rodas5p"`` (Steinebach's Rodas5P Rosenbrock method: one LU of
-        I/(hγ) − J per step, no Newton iteration) and ``"radau5"`` (Radau IIA of order 5,
+        I/(hγ) − J per step, no Newton iteration), ``"rodas4"`` (Hairer's RODAS, order 4,
+        cheaper per step: for loose tolerances) and ``"radau5"`` (Radau IIA of order 5,
         Hairer's RADAU5 design: simplified Newton, one real and one complex LU, Jacobian
         reuse); both use the system's ``jac`` kernel or compiled finite differences, and
-        their own interpolants; rodas5p factors a large sparse Jacobian (n >= 500, at most
-        10 % nonzeros) with SciPy's SuperLU. Stiff, SciPy's implicit solvers fed the compiled RHS and
+        their own interpolants; the Rosenbrock methods factor a large sparse Jacobian
+        (n >= 500, at most 10 % nonzeros) with SciPy's SuperLU. Stiff, SciPy's implicit solvers fed the compiled RHS and
         Jacobian: ``"radau"``, ``"bdf"``, ``"lsoda"``. A long explicit run whose steps are
         held by stability rather than accuracy says so in its message.
     t_eval : array_like, optional
         Output times inside ``t_span``, sorted in the direction of integration, filled by each
         method's own interpolant (Shampine's for dopri5, Tsitouras' for tsit5, Hairer's for
         dop853, Verner's for vern7, cubic Hermite for bs32 and fixed steps, the stiffly
-        accurate one of Rodas5P, the collocation polynomial of radau5). Default: every
+        accurate ones of Rodas5P and Rodas4, the collocation polynomial of radau5). Default: every
         step. (On very stiff problems the implicit methods take long steps whose ends are
         accurate but whose interpolant between them is not, as SciPy's Radau: bound
         ``max_step`` where values between steps matter.)

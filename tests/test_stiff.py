@@ -18,7 +18,7 @@ from solvers import solve, solve_ensemble
 sys.path.insert(0, str(Path(__file__).parent))
 import _stiff_problems as sp  # noqa: E402
 
-METHODS = ["rodas5p", "radau5"]
+METHODS = ["rodas5p", "rodas4", "radau5"]
 
 
 def _rel_err(y, ref, floor=1e-200):
@@ -123,19 +123,32 @@ def test_ensemble_members_equal_single_solves_bit_for_bit(method):
     assert ens.y[0, -1, 1] > 3 * ens.y[-1, -1, 1]
 
 
-def test_rodas5p_observed_order_five():
+@pytest.mark.parametrize("method, order", [("rodas5p", 5), ("rodas4", 4)])
+def test_rosenbrock_observed_order(method, order):
     # A smooth non-stiff problem on a fixed step sequence (first_step = max_step = h and a
-    # tolerance every step meets): the error ratio of halved steps is 2^5. (radau5's order,
-    # whose Newton tolerance follows rtol, is checked in test_radau5.py.)
+    # tolerance every step meets): the error ratio of halved steps is 2^order. (radau5's
+    # order, whose Newton tolerance follows rtol, is checked in test_radau5.py.)
     ref = solve_ivp(lambda t, y: [-y[1] + 0.1 * y[0] * y[1], y[0] - 0.2 * y[1] ** 2], (0, 3),
                     [1.0, 0.5], method="DOP853", rtol=1e-13, atol=1e-14).y[:, -1]
     errs = []
     for h in (0.2, 0.1, 0.05):
-        sol = solve(sp.system(sp.SMOOTH), (0.0, 3.0), [1.0, 0.5], method="rodas5p",
+        sol = solve(sp.system(sp.SMOOTH), (0.0, 3.0), [1.0, 0.5], method=method,
                     rtol=1e3, atol=1e3, first_step=h, max_step=h)
         errs.append(np.max(np.abs(sol.y_final - ref)))
     orders = [math.log2(errs[i] / errs[i + 1]) for i in range(2)]
-    assert min(orders) > 4.7, orders
+    assert min(orders) > order - 0.3, orders
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_dense_output_against_the_exact_solution(method):
+    # each method's own interpolant (Rodas5P's 4th-degree, Rodas4's 3rd, the collocation
+    # polynomial) over the whole span, against y = cos t
+    sol = solve(sp.system(sp.PROTHERO, -1.0), (0.0, 10.0), [1.0], method=method, rtol=1e-8,
+                atol=1e-11, dense_output=True)
+    t = np.linspace(0.0, 10.0, 1001)
+    np.testing.assert_allclose(sol.sol(t)[:, 0], np.cos(t), rtol=0, atol=1e-7)
+    # and the segments join the steps: at the step times the interpolant is the step value
+    np.testing.assert_allclose(sol.sol(sol.t)[:, 0], sol.y[:, 0], rtol=0, atol=1e-13)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -166,10 +179,11 @@ def test_a_singular_iteration_matrix_stops_with_the_partial_solution(method):
     np.testing.assert_allclose(ens.y_final[1], 3 * np.exp(-2.0), rtol=1e-7)
 
 
-def test_rodas5p_singular_midway_keeps_the_trajectory():
+@pytest.mark.parametrize("method", ["rodas5p", "rodas4"])
+def test_rosenbrock_singular_midway_keeps_the_trajectory(method):
     # infinite from t = 0.5 on: rodas5p forms J at every step, so the first step starting
     # past 0.5 fails (radau5 may keep its last Jacobian and finish)
-    sol = solve(sp.system(sp.DECAY, 0.5, jac=True), (0.0, 2.0), [1.0], method="rodas5p",
+    sol = solve(sp.system(sp.DECAY, 0.5, jac=True), (0.0, 2.0), [1.0], method=method,
                 rtol=1e-8, atol=1e-10, max_step=0.05)
     assert sol.status == -4
     assert 0.5 <= sol.t_final <= 0.55 + 1e-12
