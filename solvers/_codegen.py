@@ -370,6 +370,7 @@ def _build(kind, kernel, jac, tableau, boundscheck, events=(), full=False):
         glb["AUTONOMOUS"] = kind == "ode" and not _reads_time(kernel)
         glb["sparse_lu_factor"] = _sparse_lu.factor
         glb["sparse_lu_solve"] = _sparse_lu.solve
+        glb["sparse_lu_csolve"] = _sparse_lu.csolve
         consts["SPARSE_MIN_N"] = np.int64(_sparse_min_n())
         glb["SPARSE_MIN_N"] = int(consts["SPARSE_MIN_N"])
     glb["FULL"] = full

@@ -77,8 +77,9 @@ RADAU_W_ROWS = 16
 
 
 @numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
-def _radau_decompose(J, E1, E2, piv1, piv2, hs):
-    """Factor E1 = γ/h I - J and E2 = (α + iβ)/h I - J. False if either is singular."""
+def _radau_decompose(J, E1, E2, piv1, piv2, hs, sparse):
+    """Factor E1 = γ/h I - J and E2 = (α + iβ)/h I - J (with SuperLU when ``sparse``). False
+    if either is singular."""
     n = J.shape[0]
     fac1 = RADAU_GAMMA / hs
     alphn = RADAU_ALPHA / hs
@@ -89,13 +90,26 @@ def _radau_decompose(J, E1, E2, piv1, piv2, hs):
             E2[i, j] = complex(-J[i, j], 0.0)
         E1[i, i] += fac1
         E2[i, i] = complex(alphn - J[i, i], betan)
+    if sparse:
+        if not _sparse_factor(E1):
+            return False
+        return _sparse_cfactor(E2)
     if not _lu_factor(E1, piv1):
         return False
     return _clu_factor(E2, piv2)
 
 
+@numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK, inline="always")
+def _radau_solve1(E1, piv1, b, sparse):
+    if sparse:
+        _sparse_solve(E1, b)
+    else:
+        _lu_solve(E1, piv1, b)
+
+
 @numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)
-def _radau_error(y, f0, Z, E1, piv1, ev, fv, ynew, atol, rtol, afac, hs, second, t, p):
+def _radau_error(y, f0, Z, E1, piv1, ev, fv, ynew, atol, rtol, afac, hs, second, t, p,
+                 sparse):
     """RADAU5's ESTRAD: ev = E1^-1 (f0 + (dd . Z)/h), and when that is not below 1 on a first
     step or after a rejection, once more with f(t, y + ev) in place of f0 (which damps the
     stiff components of the estimate). Returns (scaled RMS error, f evaluations taken)."""
@@ -106,7 +120,7 @@ def _radau_error(y, f0, Z, E1, piv1, ev, fv, ynew, atol, rtol, afac, hs, second,
     for i in range(n):
         fv[i] = h1 * Z[0, i] + h2 * Z[1, i] + h3 * Z[2, i]
         ev[i] = fv[i] + f0[i]
-    _lu_solve(E1, piv1, ev)
+    _radau_solve1(E1, piv1, ev, sparse)
     err = _radau_norm(ev, y, ynew, atol, rtol, afac)
     nf = 0
     if err >= 1.0 and second:
@@ -116,7 +130,7 @@ def _radau_error(y, f0, Z, E1, piv1, ev, fv, ynew, atol, rtol, afac, hs, second,
         nf = 1
         for i in range(n):
             ev[i] += fv[i]
-        _lu_solve(E1, piv1, ev)
+        _radau_solve1(E1, piv1, ev, sparse)
         for i in range(n):
             ynew[i] = y[i] + Z[2, i]
         err = _radau_norm(ev, y, ynew, atol, rtol, afac)
@@ -292,10 +306,15 @@ def radau_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, safet
             njev += 1
             flags |= _J_OK | _RJ_FRESH
             flags &= ~_RLU_OK
+            if (flags & _SPARSE_CHECKED) == 0:
+                flags |= _SPARSE_CHECKED
+                if _use_sparse(J):
+                    flags |= _SPARSE
+        sparse = (flags & _SPARSE) != 0
         if (flags & _RLU_OK) == 0 or hs != hlu:
             nlu += 1
             flags &= ~_RLU_OK
-            if not _radau_decompose(J, E1, E2, piv1, piv2, hs):
+            if not _radau_decompose(J, E1, E2, piv1, piv2, hs, sparse):
                 nsing += 1
                 nrej += 1
                 rejected_last = True
@@ -377,8 +396,12 @@ def radau_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, safet
                 R1[i] = TI[0, 0] * a1 + TI[0, 1] * a2 + TI[0, 2] * a3 - F1[i] * fac1
                 R2[i] = TI[1, 0] * a1 + TI[1, 1] * a2 + TI[1, 2] * a3 + s2 * alphn - s3 * betan
                 R3[i] = TI[2, 0] * a1 + TI[2, 1] * a2 + TI[2, 2] * a3 + s3 * alphn + s2 * betan
-            _lu_solve(E1, piv1, R1)
-            _clu_solve(E2, piv2, R2, R3)
+            if sparse:
+                _sparse_solve(E1, R1)
+                _sparse_csolve(E2, R2, R3)
+            else:
+                _lu_solve(E1, piv1, R1)
+                _clu_solve(E2, piv2, R2, R3)
             newt += 1
             acc = 0.0
             for i in range(n):
@@ -442,7 +465,7 @@ def radau_adaptive(t1, t_eval, use_t_eval, rtol, atol, hmax, max_steps, p, safet
         for i in range(n):
             ynew[i] = y[i] + Z[2, i]
         err, nf = _radau_error(y, f0, Z, E1, piv1, ev, fs, ynew, atol, rtol_i, afac, hs,
-                               nacc == 0 or rejected_last, t, p)
+                               nacc == 0 or rejected_last, t, p, sparse)
         nfev += nf
         if not (err < np.inf):
             last_nonfinite = True

@@ -39,6 +39,14 @@ def solve(E, b):
     stats["solve"] += 1
 
 
+def csolve(E, br, bi):
+    """(br + i bi) = E^-1 (br + i bi) with the factorisation of the complex ``E``."""
+    x = _factors[E.ctypes.data].solve(br + 1j * bi)
+    br[:] = x.real
+    bi[:] = x.imag
+    stats["solve"] += 1
+
+
 def release(E):
     """Drop the factorisation kept for ``E`` (if any)."""
     _factors.pop(E.ctypes.data, None)

@@ -23,7 +23,7 @@ _F0_OK = 4
 _J_OK = 8
 # Consecutive singular iteration matrices (each halving h) before a run gives up.
 MAX_SINGULAR = 6
-# Large sparse Jacobians (rodas5p): a system of at least SPARSE_MIN_N states whose first
+# Large sparse Jacobians (all three methods): a system of at least SPARSE_MIN_N states whose first
 # Jacobian has at most SPARSE_MAX_DENSITY n^2 nonzeros factors its iteration matrix with
 # SuperLU (SciPy's splu, called from numba.objmode) instead of the dense LU (flag bit _SPARSE
 # for the run). Measured on stiff CTRNNs: at n = 1024 on a lattice 2.2x faster than the dense
@@ -35,6 +35,7 @@ _SPARSE = 64
 _SPARSE_CHECKED = 128
 sparse_lu_factor = globals().get("sparse_lu_factor")
 sparse_lu_solve = globals().get("sparse_lu_solve")
+sparse_lu_csolve = globals().get("sparse_lu_csolve")
 
 
 @numba.njit(cache=CACHE, boundscheck=BOUNDSCHECK)
@@ -48,6 +49,20 @@ def _sparse_factor(E):
 def _sparse_solve(E, b):
     with numba.objmode():
         sparse_lu_solve(E, b)
+
+
+@numba.njit(cache=CACHE, boundscheck=BOUNDSCHECK)
+def _sparse_cfactor(E):
+    with numba.objmode(ok="boolean"):
+        ok = sparse_lu_factor(E)
+    return ok
+
+
+@numba.njit(cache=CACHE, boundscheck=BOUNDSCHECK)
+def _sparse_csolve(E, br, bi):
+    # (br + i bi) = E^-1 (br + i bi) for a complex E (radau5's second matrix)
+    with numba.objmode():
+        sparse_lu_csolve(E, br, bi)
 
 
 @numba.njit(cache=CACHE, nogil=True, boundscheck=BOUNDSCHECK)

@@ -758,7 +758,7 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
         work = (_stiff_scratch(tab, n) if stiff
                 else (np.empty((S, n)), np.empty((w_rows, n))))
         if stiff:
-            made.append(work[3])
+            made.extend(a for a in work[3:] if a.ndim == 2)
         return (cursor, np.empty(rows), *work, False,
                 np.empty(0), np.empty(0), np.empty((0, D + 1, n)), np.zeros((4, 0)),
                 np.zeros((3, 0), dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int64),

@@ -419,8 +419,8 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
         cheaper per step: for loose tolerances) and ``"radau5"`` (Radau IIA of order 5,
         Hairer's RADAU5 design: simplified Newton, one real and one complex LU, Jacobian
         reuse); both use the system's ``jac`` kernel or compiled finite differences, and
-        their own interpolants; the Rosenbrock methods factor a large sparse Jacobian
-        (n >= 500, at most 10 % nonzeros) with SciPy's SuperLU. Stiff, SciPy's implicit solvers fed the compiled RHS and
+        their own interpolants; all three factor a large sparse Jacobian (n >= 500, at most
+        10 % nonzeros) with SciPy's SuperLU. Stiff, SciPy's implicit solvers fed the compiled RHS and
         Jacobian: ``"radau"``, ``"bdf"``, ``"lsoda"``. A long explicit run whose steps are
         held by stability rather than accuracy says so in its message.
     t_eval : array_like, optional
@@ -954,7 +954,9 @@ def _solve_stiff(system, mod, tab, method, t0, t1, y, te, rtol, atol, first_step
     except NumbaError as e:
         raise _compile_error(system, e) from None
     finally:
-        _sparse_lu.release(work[3])
+        for a in work[3:]:
+            if a.ndim == 2:
+                _sparse_lu.release(a)
     sfl, sil = sf.tolist(), si.tolist()
     t, h, n_out = sfl[_SF_T], sfl[_SF_H], sil[_SI_NOUT]
     if status == _EVENT_STOP:
