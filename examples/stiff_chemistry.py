@@ -117,6 +117,6 @@ def save_figure(system, k3, y2, png="stiff_chemistry.png"):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=2000)
     main(parser.parse_args().members)
