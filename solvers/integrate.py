@@ -792,6 +792,22 @@ def _output_buffers(te, rows, n, what):
     return np.empty(rows), np.empty((rows, n))
 
 
+def _grow_outputs(bufs, si, use_te, dense, ev):
+    """An adaptive loop's NEED_SPACE: grow the dense segments and the event records if full,
+    and double the every-step output ``bufs = [t, y]`` (no t_eval) when it is full."""
+    dense.grow(si)
+    ev.grow(si)
+    if use_te or int(si[_SI_NOUT]) < bufs[0].size:
+        return
+    rows, n = 2 * bufs[0].size, bufs[1].shape[1]
+    check_allocation("the output of every step", (rows, n + 1),
+                     hint="pass t_eval (output only where you need it)")
+    t_new, y_new = np.empty(rows), np.empty((rows, n))
+    t_new[:bufs[0].size] = bufs[0]
+    y_new[:bufs[0].size] = bufs[1]
+    bufs[0], bufs[1] = t_new, y_new
+
+
 def _solve_adaptive(system, mod, tab, method, t0, t1, y, te, rtol, atol, first_step, max_step,
                     max_steps, p, debug, ev, dense_output):
     n = y.size
@@ -815,17 +831,7 @@ def _solve_adaptive(system, mod, tab, method, t0, t1, y, te, rtol, atol, first_s
                 *dense.args(), *ev.args())
 
     def grow():
-        dense.grow(si)
-        ev.grow(si)
-        if use_te or int(si[_SI_NOUT]) < bufs[0].size:
-            return
-        rows = 2 * bufs[0].size
-        check_allocation("the output of every step", (rows, n + 1),
-                         hint="pass t_eval (output only where you need it)")
-        t_new, y_new = np.empty(rows), np.empty((rows, n))
-        t_new[:bufs[0].size] = bufs[0]
-        y_new[:bufs[0].size] = bufs[1]
-        bufs[0], bufs[1] = t_new, y_new
+        _grow_outputs(bufs, si, use_te, dense, ev)
 
     try:
         status, err = _drive(loop, args, _first_budget(n, S), grow,
@@ -936,17 +942,7 @@ def _solve_stiff(system, mod, tab, method, t0, t1, y, te, rtol, atol, first_step
                 FACMAX, sf, si, y, *work, bufs[0], bufs[1], budget, *dense.args(), *ev.args())
 
     def grow():
-        dense.grow(si)
-        ev.grow(si)
-        if use_te or int(si[_SI_NOUT]) < bufs[0].size:
-            return
-        rows = 2 * bufs[0].size
-        check_allocation("the output of every step", (rows, n + 1),
-                         hint="pass t_eval (output only where you need it)")
-        t_new, y_new = np.empty(rows), np.empty((rows, n))
-        t_new[:bufs[0].size] = bufs[0]
-        y_new[:bufs[0].size] = bufs[1]
-        bufs[0], bufs[1] = t_new, y_new
+        _grow_outputs(bufs, si, use_te, dense, ev)
 
     try:
         status, err = _drive(loop, args, _first_budget(n * n, tab.stages), grow,
