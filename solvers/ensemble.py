@@ -7,8 +7,10 @@ Members are handed out in chunks to worker threads (the compiled loops release t
 members of unequal cost balance themselves; between chunks the driver is back in Python, which
 is where progress is reported and Ctrl-C is honoured.
 
-``backend="cpu"`` is the only backend today; the GPU (one member per thread) and Dask (chunks of
-members as tasks) sit behind the same call.
+``backend="cuda"`` runs the members one per GPU thread (:mod:`solvers.cuda_ensemble`), the same
+algorithm per member; ``"auto"`` (the default) picks it for large ensembles when a GPU is
+present and the CPU otherwise. Dask sweeps (``neurodyn.sweep``) run chunks of members as tasks
+on top of the CPU backend.
 """
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ from .system import MapSystem, match_params
 
 __all__ = ["solve_ensemble", "iterate_ensemble", "EnsembleSolution"]
 
-BACKENDS = ("cpu",)
+BACKENDS = ("auto", "cpu", "cuda")
 _NOT_RUN = 99  # SI status of a member not run yet (every loop overwrites it when it ends)
 _SI_STATUS, _SI_NOUT, _SI_NFEV, _SI_NACC, _SI_NREJ = 0, 1, 2, 3, 4
 _SF_SIZE, _SI_SIZE = 4, 10  # as solvers.integrate
@@ -613,8 +615,8 @@ def _chunk_runner(fn, order, fixed_args, extra_args):
 
 def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=None, rtol=1e-6,
                    atol=1e-9, dt=None, first_step=None, max_step=np.inf, max_steps=None,
-                   save="all", backend="cpu", n_threads=None, progress=False, events=None,
-                   debug=False):
+                   save="all", backend="auto", n_threads=None, progress=False, events=None,
+                   debug=False, dtype=None, keep_on_device=False):
     """Integrate many trajectories of one kernel: initial conditions, parameters, or both.
 
     Parameters
@@ -641,7 +643,20 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
         (their members take different steps); fixed-step methods default to every step.
     save : "all" or "final"
         ``"final"`` keeps only each member's last state (``y`` is None), so 10^6 members fit.
-    backend : "cpu"
+    backend : "auto", "cpu" or "cuda"
+        ``"cpu"``: the cores of this machine. ``"cuda"``: one member per GPU thread (the
+        ``gpu`` extra and an NVIDIA GPU; methods ``euler``, ``heun``, ``rk4``, ``bs32``,
+        ``dopri5``, ``tsit5``; no events), each member with its own step size and controller,
+        the CPU's algorithm (float64 results agree with the CPU to rounding). ``"auto"``
+        (default): ``"cuda"`` when a GPU is present, the run fits it (method, no events,
+        ``debug=False``) and the ensemble has at least
+        :func:`solvers.cuda_ensemble.gpu_min_members` members; else ``"cpu"``.
+    dtype : numpy.float64 (default) or numpy.float32
+        The GPU's precision for states, stages and params (``backend="cuda"`` only; time, step
+        size and error norm stay float64). A tolerance below float32's resolution warns.
+    keep_on_device : bool
+        ``backend="cuda"``: leave ``y`` and ``y_final`` on the GPU as CuPy arrays (views in
+        ``(B, k, n)`` order) for work that continues there; per-member statistics come back.
     n_threads : int, optional
         Worker threads (default: the cores this process may use). Results do not depend on it.
     progress : bool
@@ -680,6 +695,12 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
     """
     what = "solve_ensemble"
     _backend(backend)
+    dtype = _dtype(dtype, backend)
+    if not isinstance(keep_on_device, (bool, np.bool_)):
+        raise InvalidTypeError(f"keep_on_device must be True or False, got {keep_on_device!r}")
+    if keep_on_device and backend != "cuda":
+        raise ValueError("keep_on_device=True needs backend='cuda' (results of the CPU "
+                         "backend are in host memory)")
     ref, plist = _members(system, params, "ode", what)
     method = _method(method)
     n = int(ref.n_states)
@@ -701,6 +722,14 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
         raise ValueError(f"save='all' with the adaptive method {method!r} needs t_eval: each "
                          "member takes its own steps, so they share no output times; pass "
                          "t_eval, or save='final'")
+    if backend != "cpu":
+        backend = _pick_backend(backend, method, B, events, debug, t0, t1, dtype)
+    if backend == "cuda":
+        stacked = ((ref.params, _layout_shared(ref.params)) if plist is None
+                   else _stack(ref.params, plist))
+        return _solve_ensemble_cuda(ref, stacked, Y, method, t0, t1, te, save, rtol, atol_v, dt,
+                                    first_step, max_step, max_steps, dtype, keep_on_device,
+                                    progress)
     if (method in STIFF or events is not None or t1 == t0
             or (not fixed and max_step < np.spacing(max(abs(t0), abs(t1))))):
         kw = dict(rtol=rtol, atol=atol_v, first_step=first_step, max_step=max_step,
@@ -769,7 +798,9 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
                   SF, SI, Y, OUT_Y)
         fn = mod.ens_radau if method == "radau5" else mod.ens_rodas
     elif fixed:
-        before = (t0, t1, sdt, steps, te_arr, use_te, P, SF, SI, Y, OUT_Y)
+        # with max_steps short of t1 the last step ends at t0 + steps dt, as in solve
+        t_last = t1 if steps == n_steps else t0 + steps * sdt
+        before = (t0, t_last, sdt, steps, te_arr, use_te, P, SF, SI, Y, OUT_Y)
         fn = mod.ens_fixed
     else:
         before = (t1, te_arr, True, rtol, atol_v, max_step, steps, P, tab.error_order, SAFETY,
@@ -821,6 +852,99 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
                            njev=SI[:, _SI_NJEV].copy() if stiff else None,
                            nlu=SI[:, _SI_NLU].copy() if stiff else None)
     if interrupted:
+        raise Interrupted(ens)
+    return ens
+
+
+def _dtype(dtype, backend):
+    if dtype is None:
+        return np.dtype(np.float64)
+    try:
+        d = np.dtype(dtype)
+    except TypeError:
+        raise InvalidTypeError(f"dtype must be numpy.float64 or numpy.float32, got {dtype!r}") \
+            from None
+    if d not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise ValueError(f"dtype must be numpy.float64 or numpy.float32, got {d}")
+    if d == np.float32 and backend != "cuda":
+        raise ValueError("dtype=float32 needs backend='cuda' (the CPU backend integrates in "
+                         "float64)")
+    return d
+
+
+def _pick_backend(backend, method, B, events, debug, t0, t1, dtype):
+    """'cuda' or 'cpu' for backend 'auto'; for 'cuda', refuse what the GPU kernels lack."""
+    from . import cuda_ensemble
+
+    why = None
+    if method not in cuda_ensemble.CUDA_METHODS:
+        why = (f"method {method!r} has no GPU kernel (GPU methods: "
+               f"{', '.join(cuda_ensemble.CUDA_METHODS)})")
+    elif events is not None:
+        why = "events are located on the CPU only"
+    elif debug:
+        why = "debug=True (bounds-checked loops) runs on the CPU only"
+    elif t0 == t1:
+        why = "t0 == t1 (nothing to integrate)"
+    if backend == "cuda":
+        if why is not None:
+            raise ValueError(f"backend='cuda': {why}; use backend='cpu'")
+        return "cuda"
+    if why is None and B >= cuda_ensemble.gpu_min_members() and cuda_ensemble.cuda_available():
+        return "cuda"
+    return "cpu"
+
+
+def _solve_ensemble_cuda(ref, stacked, Y, method, t0, t1, te, save, rtol, atol_v, dt, first_step,
+                         max_step, max_steps, dtype, keep_on_device, progress):
+    """The cuda backend; ``stacked`` is the ensemble's (params, layout) as from _stack."""
+    from . import cuda_ensemble
+
+    B, n = Y.shape
+    tab = tableaus.get(method)
+    fixed = method in tableaus.FIXED
+    cuda_ensemble.check_float32_tolerance(dtype, rtol, atol_v)
+    P, layout = stacked
+    if keep_on_device:
+        try:
+            import cupy  # noqa: F401
+        except ImportError:
+            raise ImportError("keep_on_device=True returns CuPy arrays: pip install "
+                              "'neurodyn[gpu]' (CuPy for CUDA 12)") from None
+    if fixed:
+        n_steps, steps = _fixed_steps(t0, t1, dt, max_steps)
+        if save == "all" and te is None:
+            check_allocation(f"the output of {B} members", (B, steps + 1, n))
+    else:
+        n_steps = 0
+        steps = DEFAULT_MAX_STEPS if max_steps is None else max_steps
+    bar = _Progress(progress, B, "solve_ensemble (cuda)")
+    try:
+        r = cuda_ensemble.run(ref, P, layout, Y, tab, t0, t1, te, save, rtol, atol_v, dt,
+                              first_step, max_step, steps, n_steps, dtype, keep_on_device,
+                              bar if progress else None)
+    finally:
+        bar.close()
+    status = r["status"].astype(np.int64)
+    status[status == _NOT_RUN] = INTERRUPTED
+    nacc, nrej = r["nacc"].astype(np.int64), r["nrej"].astype(np.int64)
+    if fixed:
+        status[(status == SUCCESS) & (nacc < n_steps)] = MAX_STEPS
+    if save == "final":
+        t_out = np.array([t1])
+    elif te is not None:
+        t_out = te.copy()
+    else:
+        sdt = dt if t1 > t0 else -dt
+        t_out = t0 + sdt * np.arange(steps + 1, dtype=float)
+        if steps == n_steps:
+            t_out[-1] = t1
+    t_final = np.where(np.isnan(r["t_final"]), t0, r["t_final"])
+    ens = EnsembleSolution(t_out, r["y"], r["y_final"], t_final, status,
+                           r["nfev"].astype(np.int64), nacc + nrej, nacc, nrej,
+                           r["nout"].astype(np.int64) if save == "all" else np.ones(B, np.int64),
+                           method, h_final=r["h"], max_steps=steps)
+    if r.get("interrupted"):
         raise Interrupted(ens)
     return ens
 
