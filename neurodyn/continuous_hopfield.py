@@ -233,6 +233,32 @@ class ContinuousHopfield(FrozenModel, ODESystem):
         """
         return FrozenModel.replace(self, **changes)
 
+    def array_form(self, xp=None, dtype=np.float64):
+        """This network's right-hand side for the array engine (``solvers.solve(...,
+        backend="numpy" or "cuda")``, :func:`solvers.solve_array`): a callable
+        ``f(t, u, out)`` writing ``du/dt`` into ``out`` with operations of ``xp`` (one GEMV
+        plus elementwise work), the parameters copied to ``xp`` once, here.
+
+        Parameters
+        ----------
+        xp : module, optional
+            ``numpy`` (default) or ``cupy``.
+        dtype : float64 or float32
+
+        Example
+        -------
+        >>> net = ContinuousHopfield([[0.0, 1.0], [1.0, 0.0]], gain=4.0)
+        >>> out = np.empty(2)
+        >>> net.array_form(np)(0.0, np.array([0.2, -0.1]), out)
+        >>> ref = np.empty(2)
+        >>> net.rhs(0.0, np.array([0.2, -0.1]), net.params, ref)   # the kernel
+        >>> bool(np.allclose(out, ref, rtol=1e-15, atol=0))
+        True
+        """
+        from ._array_forms import HopfieldArrayForm
+
+        return HopfieldArrayForm(self, np if xp is None else xp, dtype)
+
     # ------------------------------------------------------------ outputs and energy
 
     def _states(self, u, what="u"):

@@ -242,6 +242,36 @@ class CTRNN(FrozenModel, ODESystem):
         self.blas = bool(blas)
         self._freeze()
 
+    def array_form(self, xp=None, dtype=np.float64):
+        """This network's right-hand side for the array engine (``solvers.solve(...,
+        backend="numpy" or "cuda")``, :func:`solvers.solve_array`).
+
+        A callable ``f(t, y, out)`` writing ``dy/dt`` into ``out`` with operations of ``xp``:
+        one GEMV (dense ``W``) or SpMV (sparse ``W``, as ``scipy.sparse`` or
+        ``cupyx.scipy.sparse`` CSR) plus elementwise work; every input kind (constant,
+        sinusoid, sampled) is evaluated as the compiled kernel does. The parameters are
+        copied to ``xp`` (the GPU, for CuPy) once, here; ``y`` may be a state ``(n,)`` or a
+        batch ``(B, n)``.
+
+        Parameters
+        ----------
+        xp : module, optional
+            ``numpy`` (default) or ``cupy``.
+        dtype : float64 or float32
+
+        Example
+        -------
+        >>> net = CTRNN([[4.5, 1.0], [-1.0, 4.5]], bias=[-2.75, -1.75])
+        >>> f = net.array_form(np)
+        >>> out = np.empty(2)
+        >>> f(0.0, np.zeros(2), out)
+        >>> out.round(6)                  # the kernel's value (see the class example)
+        array([0.418437, 0.606126])
+        """
+        from ._array_forms import CTRNNArrayForm
+
+        return CTRNNArrayForm(self, np if xp is None else xp, dtype)
+
     def _replaced_kwargs(self, kwargs, changes):
         if "W" in changes and "blas" not in changes:
             kwargs["blas"] = None  # a new W may change size or storage: choose again

@@ -1044,6 +1044,33 @@ class ContinuousESN(FrozenModel, ODESystem):
         self.nodes = nodes
         self._freeze()
 
+    def array_form(self, xp=None, dtype=np.float64):
+        """This reservoir's right-hand side for the array engine (``solvers.solve(...,
+        backend="numpy" or "cuda")``, :func:`solvers.solve_array`): a callable
+        ``f(t, x, out)`` writing ``dx/dt`` into ``out`` with operations of ``xp`` (one GEMV, or
+        SpMV for a sparse ``W``, plus the input term), the input held or interpolated as the
+        kernel does; the parameters are copied to ``xp`` once, here.
+
+        Parameters
+        ----------
+        xp : module, optional
+            ``numpy`` (default) or ``cupy``.
+        dtype : float64 or float32
+
+        Example
+        -------
+        >>> ct = ESN(20, seed=0).continuous(np.sin(np.arange(40) * 0.3), dt=0.5)
+        >>> x = np.full(20, 0.1)
+        >>> out, ref = np.empty(20), np.empty(20)
+        >>> ct.array_form(np)(3.2, x, out)
+        >>> ct.rhs(3.2, x, ct.params, ref)                        # the kernel
+        >>> bool(np.allclose(out, ref, rtol=1e-13, atol=1e-15))
+        True
+        """
+        from ._array_forms import ESNArrayForm
+
+        return ESNArrayForm(self, np if xp is None else xp, dtype)
+
     def __repr__(self):
         return f"ContinuousESN(n={self.n_states}, {self.u.shape[0]} input samples)"
 

@@ -468,3 +468,28 @@ def first_non_finite(y):
         if not math.isfinite(y[k]):
             return k
     return -1
+
+
+def warn_float32_tolerance(dtype, rtol, stacklevel=3):
+    """Warn when float32 is asked for a relative tolerance it cannot resolve (below 5 float32
+    epsilons, 6e-7): the error estimate is then rounding noise, the controller shrinks the
+    steps chasing it, and the result does not meet the tolerance. rtol = 1e-6 (W8's float32
+    setting) passes; 1e-8 (DiffEqGPU's published one) warns.
+
+    >>> import warnings, numpy as np
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_float32_tolerance(np.float32, 1e-8)
+    >>> "float32" in str(w[0].message)
+    True
+    """
+    if np.dtype(dtype) != np.float32:
+        return
+    eps = float(np.finfo(np.float32).eps)
+    if rtol < 5 * eps:
+        import warnings
+
+        warnings.warn(f"rtol={rtol:g} is below float32's resolution (eps = {eps:.3g}): the "
+                      "error estimate is dominated by rounding, steps shrink and the result "
+                      "will not meet that tolerance; use dtype=np.float64 or rtol >= 1e-6",
+                      RuntimeWarning, stacklevel=stacklevel)

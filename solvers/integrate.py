@@ -400,7 +400,7 @@ def _finish(sol):
 
 def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1e-9, dt=None,
           first_step=None, max_step=np.inf, max_steps=None, params=None, events=None,
-          dense_output=False, debug=False):
+          dense_output=False, debug=False, backend="cpu"):
     """Integrate ``dy/dt = f(t, y)`` over ``t_span`` from ``y0``.
 
     Parameters
@@ -460,6 +460,16 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
         a kernel that reads or writes out of bounds then stops the run with status -6 and an
         ``IndexError`` naming it, instead of corrupting memory. Slower; for finding bugs.
         The environment variable ``NEURODYN_DEBUG=1`` turns it on everywhere.
+    backend : {"cpu", "numpy", "cuda"}
+        ``"cpu"`` (default): the compiled engine described above. ``"numpy"`` and ``"cuda"``:
+        the array engine (:func:`solvers.solve_array`) for one large network, with the state
+        and the stage vectors in NumPy arrays or, for ``"cuda"``, CuPy arrays on the GPU
+        (``pip install "neurodyn[gpu]"``, a CUDA GPU and its driver): per stage one GEMV or
+        SpMV of the system's array form. For systems that have one (neurodyn's CTRNN, dense
+        or sparse, ContinuousHopfield, ContinuousESN); explicit methods only, and without
+        ``params``, ``events``, ``dense_output`` and ``debug``. Same steps as ``"cpu"`` up to
+        rounding (which can tip a step's acceptance where the right-hand side has kinks in
+        ``t``, e.g. sampled inputs: then another, equally valid, step sequence).
 
     Returns
     -------
@@ -496,6 +506,11 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
     >>> round(float(sol.t_events[0][0]), 9), round(float(sol.sol(0.1)[0]), 9)
     (0.34657359, 0.818730753)
     """
+    if backend != "cpu":
+        return _solve_array_backend(system, t_span, y0, backend, method=method, t_eval=t_eval,
+                                    rtol=rtol, atol=atol, dt=dt, first_step=first_step,
+                                    max_step=max_step, max_steps=max_steps, params=params,
+                                    events=events, dense_output=dense_output, debug=debug)
     try:
         n, rhs = int(system.n_states), system.rhs
         p = system.params if params is None else None
@@ -544,6 +559,34 @@ def solve(system, t_span, y0, *, method="dopri5", t_eval=None, rtol=1e-6, atol=1
                                    first_step, max_step,
                                    DEFAULT_MAX_STEPS if max_steps is None else max_steps, p,
                                    debug, ev, dense_output))
+
+
+def _solve_array_backend(system, t_span, y0, backend, *, params, events, dense_output, debug,
+                         **options):
+    """solve(..., backend="numpy" or "cuda"): the array engine, after refusing what it does
+    not do (by name, before any device work)."""
+    from . import array_engine
+
+    if not isinstance(backend, str) or backend not in array_engine.BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; known: "
+                         f"{', '.join(map(repr, array_engine.BACKENDS))}")
+    where = f"backend={backend!r} (the array engine)"
+    given = {"params": params is not None, "events": events is not None,
+             "dense_output": dense_output is not False, "debug": debug is not False}
+    why = {"params": "build the system with those parameters instead",
+           "events": "use backend='cpu' for events",
+           "dense_output": "pass t_eval, or use backend='cpu'",
+           "debug": "it checks the indices of compiled kernels: use backend='cpu'"}
+    for name, value in given.items():
+        if value:
+            raise ValueError(f"{name}= is not supported by {where}; {why[name]}")
+    method = _method(options.pop("method"))
+    if method in STIFF or method in COMPILED_STIFF:
+        raise ValueError(f"method {method!r} (implicit, for stiff problems) is not supported "
+                         f"by {where}; its explicit methods: "
+                         f"{', '.join(array_engine.ARRAY_METHODS)}")
+    xp = array_engine.array_namespace(backend)
+    return array_engine.solve_array(system, t_span, y0, xp=xp, method=method, **options)
 
 
 def _flag(name, value):
@@ -994,9 +1037,13 @@ def _solve_fixed(system, mod, tab, method, t0, t1, y, te, dt, max_steps, p, debu
     loop = mod.rk_fixed
     dense = _dense_buffers(dense_output, 3, n)
 
+    # The loop's last step ends on the time it is given: t1, or where max_steps stops the run
+    # (else that step would stretch to t1).
+    t_last = t1 if steps == n_steps else t0 + steps * sdt
+
     def args(budget):
-        return (t0, t1, sdt, steps, te_arr, use_te, p, sf, si, y, K, W, out_t, out_y, budget,
-                *dense.args(), *ev.args())
+        return (t0, t_last, sdt, steps, te_arr, use_te, p, sf, si, y, K, W, out_t, out_y,
+                budget, *dense.args(), *ev.args())
 
     def grow():
         dense.grow(si)

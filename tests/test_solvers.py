@@ -371,3 +371,21 @@ def test_edited_helper_in_another_file_is_not_served_from_a_stale_cache(tmp_path
                                  "def rate_rhs(t, y, p, dydt):\n    dydt[0] = rate()\n")
     assert _results_after_editing_helper(tmp_path, "hkpkg.kern",
                                          pkg / "helpers.py") == [1.0, 3.0]
+
+
+def test_fixed_step_run_cut_by_max_steps_stops_on_its_grid():
+    # Regression: the last step allowed by max_steps used to stretch to t1 (h = 0.8 here),
+    # reporting y at t = 1 from one giant step.
+    def decay(t, y, p, dydt):
+        dydt[0] = -y[0]
+
+    s = solvers.ODESystem(decay, 1, ())
+    sol = solvers.solve(s, (0.0, 1.0), [1.0], method="rk4", dt=0.1, max_steps=3)
+    assert sol.status == -1 and "3 steps" in sol.message
+    assert np.allclose(sol.t, [0.0, 0.1, 0.2, 0.3], rtol=0, atol=1e-15)
+    assert abs(sol.t_final - 0.3) < 1e-15
+    assert abs(sol.y_final[0] - np.exp(-0.3)) < 1e-6  # RK4's error at h = 0.1
+    ens = solvers.solve_ensemble(s, (0.0, 1.0), [[1.0], [2.0]], method="rk4", dt=0.1,
+                                 max_steps=3, save="final", backend="cpu")
+    assert (ens.status == -1).all()
+    assert np.array_equal(ens.y_final[0], sol.y_final) and np.allclose(ens.t_final, 0.3)
