@@ -37,9 +37,9 @@ import ctypes.util
 import math
 import os
 import threading
-import warnings
 
 import numpy as np
+from numba.core.errors import NumbaError
 
 from . import tableaus
 
@@ -535,19 +535,6 @@ def _kernel_for(rhs, tab, dtype, n, layout, leaves):
 # ------------------------------------------------------------------------------------ driver
 
 
-def check_float32_tolerance(dtype, rtol, atol):
-    """Warn when float32 is asked for a tolerance it cannot resolve (the controller would
-    shrink steps chasing rounding noise, and the result would not reach the tolerance)."""
-    if np.dtype(dtype) != np.float32:
-        return
-    eps = float(np.finfo(np.float32).eps)
-    if rtol < 5 * eps:
-        warnings.warn(f"rtol={rtol:g} is below float32's resolution (eps = {eps:.3g}): the "
-                      "error estimate is dominated by rounding, steps shrink and the result "
-                      "will not meet that tolerance; use dtype=np.float64 or rtol >= 1e-6",
-                      RuntimeWarning, stacklevel=4)
-
-
 class _Launch:
     """The device arrays of one ensemble and the launches that integrate it (transfers to the
     device happen here, once). ``launch(b0, b1)`` integrates members [b0, b1) asynchronously;
@@ -619,7 +606,17 @@ def run(ref, P, layout, Y, tab, t0, t1, te, save, rtol, atol, dt, first_step, ma
     try:
         while done < B:
             cnt = min(chunk, B - done)
-            job.launch(done, done + cnt)
+            try:
+                job.launch(done, done + cnt)  # the first launch compiles the kernel
+            except NumbaError as e:
+                name = getattr(ref, "name", None) or type(ref).__name__
+                raise TypeError(
+                    f"{name}: its kernel {getattr(ref.rhs, '__qualname__', ref.rhs)!r} could "
+                    "not be compiled as a CUDA device function (kernels must be plain "
+                    "restricted Python without NumPy calls such as np.dot; a dense CTRNN of "
+                    "512+ neurons uses BLAS unless built with blas=False). Numba said: "
+                    f"{str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}"
+                ) from None
             if progress_bar is not None:
                 job.stream.synchronize()
                 progress_bar.update(done + cnt)

@@ -23,7 +23,8 @@ import numpy as np
 from numba.core.errors import NumbaError
 
 from . import _sparse_lu, tableaus
-from ._checks import InvalidTypeError, check_allocation, count, real_array
+from ._checks import (InvalidTypeError, check_allocation, count, real_array,
+                      warn_float32_tolerance)
 from ._codegen import ensemble_loops_for
 from .integrate import (COMPILED_STIFF, DEFAULT_MAX_STEPS, FACMAX, FACMIN, PI_BETA_K, SAFETY,
                         STIFF, _SF_STIFF_SIZE, _SI_NJEV, _SI_NLU, _SI_STIFF_SIZE,
@@ -903,7 +904,8 @@ def _solve_ensemble_cuda(ref, stacked, Y, method, t0, t1, te, save, rtol, atol_v
     B, n = Y.shape
     tab = tableaus.get(method)
     fixed = method in tableaus.FIXED
-    cuda_ensemble.check_float32_tolerance(dtype, rtol, atol_v)
+    if not fixed:
+        warn_float32_tolerance(dtype, rtol, stacklevel=4)
     P, layout = stacked
     if keep_on_device:
         try:

@@ -134,6 +134,14 @@ def test_without_a_gpu_cuda_says_how_to_get_one_and_auto_runs_on_the_cpu(monkeyp
     assert np.allclose(a.y_final[:, 0], y0[:, 0] * np.exp(-1.0), rtol=1e-5)
 
 
+def test_importing_the_packages_needs_no_gpu_library():
+    code = ("import sys, solvers, neurodyn, circuits; "
+            "print(sorted(m for m in ('numba.cuda', 'cupy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=300).stdout
+    assert out.strip() == "[]"
+
+
 def test_gpu_min_members_reads_its_variable(monkeypatch):
     monkeypatch.setenv("NEURODYN_GPU_MIN_MEMBERS", "5")
     assert cuda_ensemble.gpu_min_members() == 5
