@@ -462,3 +462,30 @@ def test_docstring_examples():
             runner.run(test)
     res = runner.summarize(verbose=False)
     assert res.attempted >= 12 and res.failed == 0
+
+
+# ---------------------------------------------------------------- on a real GPU only
+def _gpu():
+    try:
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # noqa: BLE001 - no CuPy, no driver, no device: no GPU test
+        return False
+
+
+@pytest.mark.skipif(not _gpu(), reason="needs CuPy and a CUDA GPU")
+@pytest.mark.parametrize("sparse", [False, True])
+def test_real_gpu_matches_the_cpu(sparse):
+    rng = np.random.default_rng(5)
+    n = 300
+    W = rng.normal(scale=1.5 / np.sqrt(n), size=(n, n))
+    net = CTRNN(sp.csr_matrix(W * (rng.random((n, n)) < 0.2)) if sparse else W,
+                bias=rng.normal(size=n), input=Sinusoid(0.3, 0.2))
+    y0 = rng.normal(size=n)
+    te = np.linspace(0.0, 5.0, 11)
+    cpu = solve(net, (0.0, 5.0), y0, t_eval=te, rtol=1e-8, atol=1e-10)
+    gpu = solve(net, (0.0, 5.0), y0, t_eval=te, rtol=1e-8, atol=1e-10, backend="cuda")
+    assert gpu.success and isinstance(gpu.y, np.ndarray)
+    # other rounding (cuBLAS, fused multiply-adds) may tip a step: agreement to the tolerance
+    assert np.abs(gpu.y - cpu.y).max() < 1e-6
