@@ -111,13 +111,17 @@ def test_readme_test_command_collects_every_test_from_a_fresh_copy(tmp_path):
     root = README.parent
     copy = tmp_path / "checkout"
     shutil.copytree(root, copy, ignore=shutil.ignore_patterns(
-        ".git", ".cache", "__pycache__", ".pytest_cache", ".hypothesis", "*.egg-info"))
+        ".git", ".cache", "__pycache__", ".pytest_cache", ".hypothesis", "*.egg-info", "_build",
+        "auto_examples"))
     exe = pathlib.Path(sys.executable).parent / "pytest"
     if not exe.exists():
         exe = shutil.which("pytest")
     assert exe, "the pytest command is not installed beside this Python"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    p = subprocess.run([str(exe), *pytest_args[1:], "--collect-only", "-p", "no:cacheprovider"],
+    # The README's arguments as written, then "-n 0": collecting needs no worker processes
+    # (each would import the whole stack again), while xdist still parses "-n auto".
+    p = subprocess.run([str(exe), *pytest_args[1:], "-n", "0", "--collect-only", "-p",
+                        "no:cacheprovider"],
                        cwd=copy, env=env, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-2000:]
     n = int(re.search(r"(\d+) tests? collected", p.stdout).group(1))
