@@ -837,14 +837,7 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
     nrej = SI[:, _SI_NREJ].copy() if not fixed else np.zeros(B, dtype=np.int64)
     if fixed:
         status[(status == SUCCESS) & (nacc < n_steps)] = MAX_STEPS
-    if save == "final":
-        t_out = np.array([t1])
-    elif te is not None:
-        t_out = te.copy()
-    else:
-        t_out = t0 + sdt * np.arange(rows, dtype=float)
-        if rows:
-            t_out[-1] = t1 if steps == n_steps else t_out[-1]
+    t_out = _output_times(save, te, t0, t1, sdt, rows, steps, n_steps if fixed else 0)
     ens = EnsembleSolution(t_out, OUT_Y if save == "all" else None, Y, SF[:, 0].copy(), status,
                            SI[:, _SI_NFEV].copy(), nacc + nrej, nacc, nrej,
                            SI[:, _SI_NOUT].copy() if save == "all" else np.ones(B, np.int64),
@@ -855,6 +848,19 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
     if interrupted:
         raise Interrupted(ens)
     return ens
+
+
+def _output_times(save, te, t0, t1, sdt, rows, steps, n_steps):
+    """The ensemble's output times: t1 alone (save="final"), t_eval, or every fixed step
+    (``rows`` of them; the last is t1 when the run was not cut short by max_steps)."""
+    if save == "final":
+        return np.array([t1])
+    if te is not None:
+        return te.copy()
+    t_out = t0 + sdt * np.arange(rows, dtype=float)
+    if rows and steps == n_steps:
+        t_out[-1] = t1
+    return t_out
 
 
 def _dtype(dtype, backend):
@@ -932,15 +938,8 @@ def _solve_ensemble_cuda(ref, stacked, Y, method, t0, t1, te, save, rtol, atol_v
     nacc, nrej = r["nacc"].astype(np.int64), r["nrej"].astype(np.int64)
     if fixed:
         status[(status == SUCCESS) & (nacc < n_steps)] = MAX_STEPS
-    if save == "final":
-        t_out = np.array([t1])
-    elif te is not None:
-        t_out = te.copy()
-    else:
-        sdt = dt if t1 > t0 else -dt
-        t_out = t0 + sdt * np.arange(steps + 1, dtype=float)
-        if steps == n_steps:
-            t_out[-1] = t1
+    t_out = _output_times(save, te, t0, t1, (dt if t1 > t0 else -dt) if fixed else None,
+                          steps + 1, steps, n_steps)
     t_final = np.where(np.isnan(r["t_final"]), t0, r["t_final"])
     ens = EnsembleSolution(t_out, r["y"], r["y_final"], t_final, status,
                            r["nfev"].astype(np.int64), nacc + nrej, nacc, nrej,
