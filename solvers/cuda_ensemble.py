@@ -49,6 +49,9 @@ __all__ = ["CUDA_METHODS", "cuda_available", "gpu_min_members"]
 # dense-output stages (DOP853 and Vern7 need 13-16 stage vectors per thread).
 CUDA_METHODS = ("euler", "heun", "rk4", "bs32", "dopri5", "tsit5")
 _THREADS_PER_BLOCK = 128
+# With a progress bar, members are launched in slices of at least this many (a slice should
+# still fill a GPU: an H100 holds ~260,000 resident threads).
+_SLICE_MIN = 1 << 16
 _lock = threading.Lock()
 _kernels: dict = {}
 _available = None
@@ -601,7 +604,7 @@ def run(ref, P, layout, Y, tab, t0, t1, te, save, rtol, atol, dt, first_step, ma
     B = job.B
     # Launched in slices of members when a progress bar is shown (the bar moves and Ctrl-C
     # is honoured between launches); otherwise one launch for all.
-    chunk = B if progress_bar is None else max(1 << 16, -(-B // 100))
+    chunk = B if progress_bar is None else max(_SLICE_MIN, -(-B // 100))
     done = 0
     try:
         while done < B:

@@ -49,9 +49,13 @@ for method in ("euler", "heun", "rk4", "bs32", "dopri5", "tsit5"):
                                "t_final": diff(g.t_final, c.t_final),
                                "stats": stats_equal(g, c), "ok": bool(g.success.all())}
 
-# Fixed steps, every step saved (no t_eval), and backward in time with a decreasing t_eval.
+# Fixed steps, every step saved (no t_eval), and backward in time with a decreasing t_eval;
+# the progress bar's launches by slices of members (one member a slice here).
+from solvers import cuda_ensemble  # noqa: E402
+
+cuda_ensemble._SLICE_MIN = 1
 g, c = pair(lor, (0.0, 0.1), np.array([[1.0, 0.0, 0.0], [0.5, 1.0, 2.0]]), method="rk4",
-            dt=0.03)
+            dt=0.03, progress=True)  # the bar: launches by slices of members
 out["fixed_every_step"] = {"y": diff(g.y, c.y), "t": diff(g.t, c.t), "stats": stats_equal(g, c),
                            "rows": list(g.y.shape)}
 g, c = pair(lor, (0.5, 0.0), np.array([[1.0, 0.0, 0.0], [0.5, 1.0, 2.0]]), method="tsit5",
