@@ -33,7 +33,7 @@ which is how CI tests them (slowly: every thread is a Python thread).
 """
 from __future__ import annotations
 
-import ctypes.util
+import ctypes
 import math
 import os
 import threading
@@ -71,8 +71,11 @@ def cuda_available():
         _available = False
         if os.environ.get("NUMBA_ENABLE_CUDASIM", "0") not in ("", "0"):
             return False
-        # Importing numba.cuda costs ~0.3 s; without a driver library there is no GPU to find.
-        if ctypes.util.find_library("cuda") is None and not os.path.exists("/dev/nvidiactl"):
+        # Importing numba.cuda costs ~0.3 s; without the driver library there is no GPU to
+        # find. dlopen answers in microseconds (ctypes.util.find_library ran gcc: 0.5 s).
+        try:
+            ctypes.CDLL("nvcuda.dll" if os.name == "nt" else "libcuda.so.1")
+        except OSError:
             return False
         try:
             from numba import cuda
