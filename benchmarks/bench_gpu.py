@@ -128,7 +128,7 @@ def ours_w8(N, setting, rhos, idx, ref, repeats):
     # The kernel alone, data already on the device.
     job = cuda_ensemble._Launch(sysm, P, layout, Y, tab, 0.0, 1.0, None, "final",
                                 kw.get("rtol", 1e-6), np.full(3, kw.get("atol", 1e-9)),
-                                kw.get("dt"), None, np.inf, steps, np.float32)
+                                kw.get("dt"), None, np.inf, steps, steps, np.float32)
     _, med_k, mn_k, _ = timed(lambda: job.launch(0, N), repeats, sync=job.stream.synchronize)
     return row(f"ours {method} {_setting_name(kw)} N=2^{int(np.log2(N))}", N=N,
                kernel_s=med_k, kernel_min_s=mn_k, call_keep_on_device_s=med_keep,

@@ -209,26 +209,32 @@ def _stage_sum(src, ind, dst, coeffs, scale, base):
     src(ind + 1, f"{dst}[i] = {base}[i] + {scale} * acc")
 
 
+def _prologue(src, head, n_leaves, vectors, matrices, p_expr):
+    """The kernel's signature (launch range, ``head``, the arrays, the params leaves), the
+    thread's member index, its local arrays, its state and its params tuple."""
+    leaves = "".join(f", L{k}" for k in range(n_leaves))
+    src(0, "@cuda.jit")
+    src(0, f"def ens_kernel(b0, b1, {head}, Y, OUT_Y, SF, SI{leaves}):")
+    src(1, "b = b0 + cuda.grid(1)")
+    src(1, "if b >= b1:")
+    src(2, "return")
+    for name in vectors:
+        src(1, f"{name} = cuda.local.array(N, DT)")
+    for line in matrices:
+        src(1, line)
+    src(1, "for i in range(N):")
+    src(2, "y[i] = Y[i, b]")
+    src(1, f"p = {p_expr}")
+
+
 def _adaptive_source(tab, p_expr, n_leaves):
     S = tab.C.size
     D = tab.P.shape[1]
     src = _Src()
-    args = ", ".join(f"L{k}" for k in range(n_leaves))
-    src(0, "@cuda.jit")
-    src(0, "def ens_kernel(b0, b1, t0, t1, dirn, t_eval, rtol, ATOL, hmax, max_steps, h_first, "
-           "safety, facmin, facmax, alpha, beta, eorder, Y, OUT_Y, SF, SI"
-           + (", " + args if args else "") + "):")
-    src(1, "b = b0 + cuda.grid(1)")
-    src(1, "if b >= b1:")
-    src(2, "return")
-    src(1, "y = cuda.local.array(N, DT)")
-    src(1, "ynew = cuda.local.array(N, DT)")
-    src(1, "ytmp = cuda.local.array(N, DT)")
-    src(1, "K = cuda.local.array((S, N), DT)")
-    src(1, "Q = cuda.local.array((D, N), DT)")
-    src(1, "for i in range(N):")
-    src(2, "y[i] = Y[i, b]")
-    src(1, f"p = {p_expr}")
+    _prologue(src, "t0, t1, dirn, t_eval, rtol, ATOL, hmax, max_steps, h_first, safety, "
+              "facmin, facmax, alpha, beta, eorder", n_leaves,
+              ("y", "ynew", "ytmp"), ("K = cuda.local.array((S, N), DT)",
+                                      "Q = cuda.local.array((D, N), DT)"), p_expr)
     src(1, "t = t0")
     src(1, "m = t_eval.shape[0]")
     src(1, "n_out = 0")
@@ -413,21 +419,8 @@ def _epilogue(src):
 def _fixed_source(tab, p_expr, n_leaves):
     S = tab.C.size
     src = _Src()
-    args = ", ".join(f"L{k}" for k in range(n_leaves))
-    src(0, "@cuda.jit")
-    src(0, "def ens_kernel(b0, b1, t0, t1, dt, n_steps, t_eval, use_t_eval, Y, OUT_Y, SF, SI"
-           + (", " + args if args else "") + "):")
-    src(1, "b = b0 + cuda.grid(1)")
-    src(1, "if b >= b1:")
-    src(2, "return")
-    src(1, "y = cuda.local.array(N, DT)")
-    src(1, "ynew = cuda.local.array(N, DT)")
-    src(1, "ytmp = cuda.local.array(N, DT)")
-    src(1, "fnew = cuda.local.array(N, DT)")
-    src(1, "K = cuda.local.array((S, N), DT)")
-    src(1, "for i in range(N):")
-    src(2, "y[i] = Y[i, b]")
-    src(1, f"p = {p_expr}")
+    _prologue(src, "t0, t1, dt, n_steps, t_eval, use_t_eval", n_leaves,
+              ("y", "ynew", "ytmp", "fnew"), ("K = cuda.local.array((S, N), DT)",), p_expr)
     src(1, "dirn = 1.0 if dt > 0.0 else -1.0")
     src(1, "t = t0")
     src(1, "m = t_eval.shape[0]")
@@ -548,9 +541,9 @@ class _Launch:
     "data already on the device"."""
 
     def __init__(self, ref, P, layout, Y, tab, t0, t1, te, save, rtol, atol, dt, first_step,
-                 max_step, steps, dtype, n_steps=0):
-        cuda = self.cuda = _cuda()
-        from .integrate import FACMAX, FACMIN, PI_BETA_K, SAFETY
+                 max_step, steps, n_steps, dtype):
+        cuda = _cuda()
+        from .integrate import FACMAX, FACMIN, PI_BETA_K, SAFETY, _fixed_end
 
         dtype = np.dtype(dtype)
         B, n = Y.shape
@@ -572,9 +565,7 @@ class _Launch:
                        for a, _v, _nd, _w in leaves]
         if tab.name in tableaus.FIXED:
             sdt = dt if t1 > t0 else -dt
-            # with max_steps short of t1 the last step ends at t0 + steps dt, as on the CPU
-            t_last = t1 if steps >= n_steps else t0 + steps * sdt
-            self.head = (t0, t_last, sdt, steps, d_te, save == "final" or te is not None)
+            self.head = (t0, _fixed_end(t0, t1, sdt, steps, n_steps), sdt, steps, d_te, save == "final" or te is not None)
         else:
             eo = tab.error_order
             beta = PI_BETA_K / (eo + 1)
@@ -593,17 +584,17 @@ class _Launch:
                                                              *self.leaves)
 
     def collect(self, done, keep_on_device):
-        return _collect(self.y, self.out, self.sf, self.si, done, self.B, self.save,
-                        keep_on_device)
+        return _collect(self.y, self.out, self.sf, self.si, done, self.save, keep_on_device)
 
 
 def run(ref, P, layout, Y, tab, t0, t1, te, save, rtol, atol, dt, first_step, max_step,
         steps, n_steps, dtype, keep_on_device, progress_bar):
     """Integrate the members on the GPU. Returns a dict of host arrays (device arrays for y
     and y_final when keep_on_device): y_final (B, n), y (B, rows, n) or None, t_final, h,
-    status, nout, nfev, nacc, nrej, and interrupted=True after a Ctrl-C."""
+    status, nout, nfev, nacc, nrej, launched (members from it on never ran), and
+    interrupted=True after a Ctrl-C."""
     job = _Launch(ref, P, layout, Y, tab, t0, t1, te, save, rtol, atol, dt, first_step,
-                  max_step, steps, dtype, n_steps)
+                  max_step, steps, n_steps, dtype)
     B = job.B
     # Launched in slices of members when a progress bar is shown (the bar moves and Ctrl-C
     # is honoured between launches); otherwise one launch for all.
@@ -636,16 +627,13 @@ def run(ref, P, layout, Y, tab, t0, t1, te, save, rtol, atol, dt, first_step, ma
     return job.collect(B, keep_on_device)
 
 
-def _collect(d_y, d_out, d_sf, d_si, done, B, save, keep_on_device):
+def _collect(d_y, d_out, d_sf, d_si, done, save, keep_on_device):
     sf = d_sf.copy_to_host()
     si = d_si.copy_to_host()
-    if done < B:
-        # members never launched: not run (the driver marks them interrupted)
-        si[0, done:] = 99
-        si[1:, done:] = 0
-        sf[:, done:] = np.nan
+    # members from `done` on were never launched: their records are unwritten (the driver
+    # marks them not run)
     res = {"t_final": sf[0], "h": sf[1], "status": si[0], "nout": si[1], "nfev": si[2],
-           "nacc": si[3], "nrej": si[4]}
+           "nacc": si[3], "nrej": si[4], "launched": done}
     if keep_on_device:
         import cupy
 

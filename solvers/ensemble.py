@@ -29,7 +29,7 @@ from ._codegen import ensemble_loops_for
 from .integrate import (COMPILED_STIFF, DEFAULT_MAX_STEPS, FACMAX, FACMIN, PI_BETA_K, SAFETY,
                         STIFF, _SF_STIFF_SIZE, _SI_NJEV, _SI_NLU, _SI_STIFF_SIZE,
                         _SigintFlag, _check_system, _compile_error, _debug_flag,
-                        _domain_check, _fixed_steps, _kernel_error_detail, _map_message,
+                        _domain_check, _fixed_end, _fixed_steps, _kernel_error_detail, _map_message,
                         _message, _method, _name, _stiff_message, _stiff_scratch, _step_options,
                         _time_span, solve)
 from .solution import (FAILED, INTERRUPTED, KERNEL_ERROR, MAX_STEPS, SUCCESS, Interrupted,
@@ -724,7 +724,7 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
                          "member takes its own steps, so they share no output times; pass "
                          "t_eval, or save='final'")
     if backend != "cpu":
-        backend = _pick_backend(backend, method, B, events, debug, t0, t1, dtype)
+        backend = _pick_backend(backend, method, B, events, debug, t0, t1)
     if backend == "cuda":
         stacked = ((ref.params, _layout_shared(ref.params)) if plist is None
                    else _stack(ref.params, plist))
@@ -799,9 +799,7 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
                   SF, SI, Y, OUT_Y)
         fn = mod.ens_radau if method == "radau5" else mod.ens_rodas
     elif fixed:
-        # with max_steps short of t1 the last step ends at t0 + steps dt, as in solve
-        t_last = t1 if steps == n_steps else t0 + steps * sdt
-        before = (t0, t_last, sdt, steps, te_arr, use_te, P, SF, SI, Y, OUT_Y)
+        before = (t0, _fixed_end(t0, t1, sdt, steps, n_steps), sdt, steps, te_arr, use_te, P, SF, SI, Y, OUT_Y)
         fn = mod.ens_fixed
     else:
         before = (t1, te_arr, True, rtol, atol_v, max_step, steps, P, tab.error_order, SAFETY,
@@ -879,7 +877,7 @@ def _dtype(dtype, backend):
     return d
 
 
-def _pick_backend(backend, method, B, events, debug, t0, t1, dtype):
+def _pick_backend(backend, method, B, events, debug, t0, t1):
     """'cuda' or 'cpu' for backend 'auto'; for 'cuda', refuse what the GPU kernels lack."""
     from . import cuda_ensemble
 
@@ -934,16 +932,23 @@ def _solve_ensemble_cuda(ref, stacked, Y, method, t0, t1, te, save, rtol, atol_v
     finally:
         bar.close()
     status = r["status"].astype(np.int64)
-    status[status == _NOT_RUN] = INTERRUPTED
     nacc, nrej = r["nacc"].astype(np.int64), r["nrej"].astype(np.int64)
+    nfev, nout, t_final = r["nfev"].astype(np.int64), r["nout"].astype(np.int64), r["t_final"]
+    # members never launched (Ctrl-C between launches): their device records were not written
+    left = slice(r["launched"], None)
+    status[left] = INTERRUPTED
+    for a in (nacc, nrej, nfev, nout):
+        a[left] = 0
+    t_final[left] = t0
+    r["h"][left] = np.nan
+    if isinstance(r["y"], np.ndarray):
+        _unreached_rows_nan(r["y"], nout)  # the launched members' kernels wrote theirs
     if fixed:
         status[(status == SUCCESS) & (nacc < n_steps)] = MAX_STEPS
     t_out = _output_times(save, te, t0, t1, (dt if t1 > t0 else -dt) if fixed else None,
                           steps + 1, steps, n_steps)
-    t_final = np.where(np.isnan(r["t_final"]), t0, r["t_final"])
-    ens = EnsembleSolution(t_out, r["y"], r["y_final"], t_final, status,
-                           r["nfev"].astype(np.int64), nacc + nrej, nacc, nrej,
-                           r["nout"].astype(np.int64) if save == "all" else np.ones(B, np.int64),
+    ens = EnsembleSolution(t_out, r["y"], r["y_final"], t_final, status, nfev, nacc + nrej,
+                           nacc, nrej, nout if save == "all" else np.ones(B, np.int64),
                            method, h_final=r["h"], max_steps=steps)
     if r.get("interrupted"):
         raise Interrupted(ens)

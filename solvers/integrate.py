@@ -1010,6 +1010,12 @@ def _solve_stiff(system, mod, tab, method, t0, t1, y, te, rtol, atol, first_step
                     sol=dense.result(sil[_SI_NDENSE]))
 
 
+def _fixed_end(t0, t1, sdt, steps, n_steps):
+    """Where a fixed-step run's last step ends (the loops land their last step there): t1, or
+    t0 + steps sdt when max_steps cut the run short (else that step would stretch to t1)."""
+    return t1 if steps == n_steps else t0 + steps * sdt
+
+
 def _fixed_steps(t0, t1, dt, max_steps):
     """(steps dt needs over [t0, t1], steps to take within max_steps); the last step is
     shortened to end at t1."""
@@ -1037,9 +1043,7 @@ def _solve_fixed(system, mod, tab, method, t0, t1, y, te, dt, max_steps, p, debu
     loop = mod.rk_fixed
     dense = _dense_buffers(dense_output, 3, n)
 
-    # The loop's last step ends on the time it is given: t1, or where max_steps stops the run
-    # (else that step would stretch to t1).
-    t_last = t1 if steps == n_steps else t0 + steps * sdt
+    t_last = _fixed_end(t0, t1, sdt, steps, n_steps)
 
     def args(budget):
         return (t0, t_last, sdt, steps, te_arr, use_te, p, sf, si, y, K, W, out_t, out_y,
