@@ -22,7 +22,13 @@ initial state and redoes it in compiled code, so faults are always reported as c
 reports them.
 
 ``NEURODYN_BACKGROUND_COMPILE=0`` in the environment turns this off (every loop is compiled
-before its first run, as with plain Numba).
+before its first run, as with plain Numba). ``NEURODYN_BACKGROUND_COMPILE=demand`` keeps the
+interpreted start but compiles a loop only when a run waits for it (one that interprets past
+``MAX_INTERPRETED``, is redone in compiled code, or asks through ``wait_for``): a loop whose
+runs all finish interpreted is never compiled. That suits a process of many short solves of
+many kernels that ends soon -- a test suite -- where compiling every loop it touched would be
+most of its time; the default compiles them all, so the process's later runs and the next
+process find them compiled.
 """
 from __future__ import annotations
 
@@ -38,8 +44,10 @@ import numba
 
 __all__ = ["ENABLED", "interpreted", "on_disk", "submit", "wait", "wait_for", "Job"]
 
-ENABLED = os.environ.get("NEURODYN_BACKGROUND_COMPILE", "1").strip() not in ("0", "false",
-                                                                               "False", "no")
+_MODE = os.environ.get("NEURODYN_BACKGROUND_COMPILE", "1").strip().lower()
+ENABLED = _MODE not in ("0", "false", "no", "off")
+# Compile only the jobs some run waits for (see the module's docstring).
+ON_DEMAND = _MODE in ("demand", "on-demand", "on_demand")
 # A solve interprets for at most this long (wall time, this call) before waiting for the
 # compiler: a big problem gains nothing from the interpreter and would slow the compiler down
 # (both need the GIL).
@@ -158,7 +166,7 @@ def on_disk(dispatcher):
 class Job:
     """One loop signature being compiled (or loaded from the cache) in the background."""
 
-    __slots__ = ("dispatcher", "sig", "done", "error", "started")
+    __slots__ = ("dispatcher", "sig", "done", "error", "started", "wanted")
 
     def __init__(self, dispatcher, sig):
         self.dispatcher = dispatcher
@@ -166,6 +174,7 @@ class Job:
         self.done = threading.Event()
         self.error = None
         self.started = False
+        self.wanted = False  # a run waits for it (the only jobs compiled when ON_DEMAND)
 
 
 class _Compiler:
@@ -220,14 +229,22 @@ class _Compiler:
     def promote(self, job):
         """Compile ``job`` next (someone waits for it)."""
         with self._cv:
+            job.wanted = True
             if not job.started and job in self._queue:
                 self._queue.remove(job)
                 self._queue.appendleft(job)
+            self._cv.notify_all()
+
+    def _next_ready(self):
+        # promote() puts wanted jobs first, so on demand only the head needs a look
+        if self._paused or not self._queue:
+            return False
+        return not ON_DEMAND or self._queue[0].wanted
 
     def _run(self):
         while True:
             with self._cv:
-                while not self._queue or self._paused:
+                while not self._next_ready():
                     self._cv.wait()
                 job = self._queue.popleft()
                 job.started = True

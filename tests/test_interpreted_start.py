@@ -178,12 +178,14 @@ _COLD = textwrap.dedent("""
 """)
 
 
-def _cold_run(tmp_path, **env):
+def _cold_run(tmp_path, source=_COLD, **env):
     from benchmarks.common import ROOT
     script = tmp_path / "cold.py"
-    script.write_text(_COLD.format(root=str(ROOT)))
+    script.write_text(source.format(root=str(ROOT)))
+    # the default mode unless a test names another (tests/conftest.py runs the suite on demand)
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
-               NEURODYN_CACHE_DIR=str(tmp_path / "nd"), **env)
+               NEURODYN_CACHE_DIR=str(tmp_path / "nd"),
+               **{"NEURODYN_BACKGROUND_COMPILE": "1", **env})
     out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
                          text=True, timeout=600)
     assert out.returncode == 0, out.stderr
@@ -205,9 +207,46 @@ def test_a_cold_process_starts_interpreted_switches_mid_run_and_leaves_the_cache
 
 
 def test_background_compilation_can_be_switched_off(tmp_path):
-    off = _cold_run(tmp_path, NEURODYN_BACKGROUND_COMPILE="0")
+    off = _cold_run(tmp_path, NEURODYN_BACKGROUND_COMPILE="1")
     assert off["stats"] == {"runs": 0, "chunks": 0, "switches": 0, "redone": 0}
     assert off["same"] and off["signatures"] == 1
+
+
+_ON_DEMAND = textwrap.dedent("""
+    import json, sys, time
+    import numpy as np
+    import solvers
+    from solvers import _tiers
+    sys.path.insert(0, {root!r})
+    from benchmarks.kernels import lorenz
+    system = solvers.ODESystem(lorenz, 3, (10.0, 28.0, 8.0 / 3.0))
+    short = solvers.solve(system, (0.0, 0.5), [1.0, 1.0, 1.0], method="tsit5")
+    time.sleep(1.0)  # by default the compiler thread would be compiling this loop by now
+    from solvers import _codegen, tableaus
+    mod = _codegen.loops_for("ode", system.rhs, tableau=tableaus.get("tsit5"))
+    before = len(mod.rk_adaptive.signatures)
+    pending = [job.started for job in _tiers._compiler.pending()]
+    stats = dict(_tiers.stats)
+    args = dict(method="tsit5", rtol=1e-10, atol=1e-12, t_eval=np.linspace(0.0, 60.0, 601))
+    long = solvers.solve(system, (0.0, 60.0), [1.0, 1.0, 1.0], **args)
+    after = len(mod.rk_adaptive.signatures)
+    again = solvers.solve(system, (0.0, 60.0), [1.0, 1.0, 1.0], **args)
+    print(json.dumps(dict(on_demand=_tiers.ON_DEMAND, before=before, pending=pending,
+                          after=after, short_ok=bool(short.success), stats=stats,
+                          long_stats=dict(_tiers.stats),
+                          same=bool(np.array_equal(long.y, again.y)))))
+""")
+
+
+def test_on_demand_compiles_only_the_loops_a_run_waits_for(tmp_path):
+    out = _cold_run(tmp_path, _ON_DEMAND, NEURODYN_BACKGROUND_COMPILE="demand")
+    assert out["on_demand"] and out["short_ok"]
+    # the short run finished interpreted and its loop was left uncompiled, though queued
+    assert out["stats"]["runs"] == 1 and out["stats"]["switches"] == 0
+    assert out["before"] == 0 and out["pending"] == [False]
+    # the long run interpreted past the budget, waited for the compiler and went on compiled
+    assert out["long_stats"]["runs"] == 2 and out["long_stats"]["switches"] == 1
+    assert out["after"] == 1 and out["same"]
 
 
 _FORK = textwrap.dedent("""
@@ -241,7 +280,7 @@ def test_a_fork_while_compiling_in_the_background_leaves_a_child_that_can_compil
     script = tmp_path / "fork.py"
     script.write_text(_FORK.format(root=str(ROOT)))
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
-               NEURODYN_CACHE_DIR=str(tmp_path / "nd"))
+               NEURODYN_CACHE_DIR=str(tmp_path / "nd"), NEURODYN_BACKGROUND_COMPILE="1")
     out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
                          timeout=600)
     assert out.returncode == 0, out.stderr
