@@ -2,8 +2,8 @@
 atol 1e-9) and a parameter ensemble (10,000 bias vectors of Beer's oscillator to t = 300 with
 their periods): neurodyn's solve_ensemble against the peers' ensemble idioms, in this process.
 
-Rows of ours: ``solvers.solve_ensemble(..., save="final")`` with dopri5 and tsit5 on all cores
-(and dopri5 on one thread: the parallel efficiency is their ratio).
+Rows of ours: ``solvers.solve_ensemble(..., save="final")`` with dopri5, tsit5, dop853 and vern7
+on all cores (and dopri5 on one thread: the parallel efficiency is their ratio).
 Peers: numbalsoda dop853 and lsoda called from a ``numba.njit(parallel=True)`` ``prange`` loop
 (how numbalsoda users run ensembles); diffrax Dopri5 + PIDController under ``jax.vmap``,
 ``jax.jit``-compiled ahead of time, float64 on the CPU; the SciPy RK45 loop with a NumPy RHS
@@ -265,7 +265,7 @@ def main():
     if eng is not None:
         solvers, neurodyn = eng
         net = neurodyn.CTRNN(w.W, tau=w.tau, bias=w.theta, gain=1.0, input=w.I)
-        for method in ("dopri5", "tsit5"):
+        for method in ("dopri5", "tsit5", "dop853", "vern7"):
             add(f"ours {method}", lambda m=method: (None, ours(solvers, net, Y0, m)),
                 ours_row=True)
         add("ours dopri5, 1 thread", lambda: (None, ours(solvers, net, Y0, "dopri5", 1)),
