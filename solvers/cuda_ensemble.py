@@ -565,7 +565,8 @@ class _Launch:
                        for a, _v, _nd, _w in leaves]
         if tab.name in tableaus.FIXED:
             sdt = dt if t1 > t0 else -dt
-            self.head = (t0, _fixed_end(t0, t1, sdt, steps, n_steps), sdt, steps, d_te, save == "final" or te is not None)
+            self.head = (t0, _fixed_end(t0, t1, sdt, steps, n_steps), sdt, steps, d_te,
+                         save == "final" or te is not None)
         else:
             eo = tab.error_order
             beta = PI_BETA_K / (eo + 1)

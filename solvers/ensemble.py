@@ -29,9 +29,9 @@ from ._codegen import ensemble_loops_for
 from .integrate import (COMPILED_STIFF, DEFAULT_MAX_STEPS, FACMAX, FACMIN, PI_BETA_K, SAFETY,
                         STIFF, _SF_STIFF_SIZE, _SI_NJEV, _SI_NLU, _SI_STIFF_SIZE,
                         _SigintFlag, _check_system, _compile_error, _debug_flag,
-                        _domain_check, _fixed_end, _fixed_steps, _kernel_error_detail, _map_message,
-                        _message, _method, _name, _stiff_message, _stiff_scratch, _step_options,
-                        _time_span, solve)
+                        _domain_check, _fixed_end, _fixed_steps, _kernel_error_detail,
+                        _map_message, _message, _method, _name, _stiff_message, _stiff_scratch,
+                        _step_options, _time_span, solve)
 from .solution import (FAILED, INTERRUPTED, KERNEL_ERROR, MAX_STEPS, SUCCESS, Interrupted,
                        Solution)
 from .system import MapSystem, match_params
@@ -799,7 +799,8 @@ def solve_ensemble(system, t_span, y0, *, params=None, method="dopri5", t_eval=N
                   SF, SI, Y, OUT_Y)
         fn = mod.ens_radau if method == "radau5" else mod.ens_rodas
     elif fixed:
-        before = (t0, _fixed_end(t0, t1, sdt, steps, n_steps), sdt, steps, te_arr, use_te, P, SF, SI, Y, OUT_Y)
+        before = (t0, _fixed_end(t0, t1, sdt, steps, n_steps), sdt, steps, te_arr, use_te, P,
+                  SF, SI, Y, OUT_Y)
         fn = mod.ens_fixed
     else:
         before = (t1, te_arr, True, rtol, atol_v, max_step, steps, P, tab.error_order, SAFETY,

@@ -201,16 +201,21 @@ _COLD = textwrap.dedent("""
 """)
 
 
+def _fresh_process_env(tmp_path, **env):
+    """The environment of a script run in a fresh process with empty caches under tmp_path,
+    in the default compile mode unless ``env`` names another (tests/conftest.py runs the
+    suite on demand)."""
+    return dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
+                NEURODYN_CACHE_DIR=str(tmp_path / "nd"),
+                **{"NEURODYN_BACKGROUND_COMPILE": "1", **env})
+
+
 def _cold_run(tmp_path, source=_COLD, **env):
     from benchmarks.common import ROOT
     script = tmp_path / "cold.py"
     script.write_text(source.format(root=str(ROOT)))
-    # the default mode unless a test names another (tests/conftest.py runs the suite on demand)
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
-               NEURODYN_CACHE_DIR=str(tmp_path / "nd"),
-               **{"NEURODYN_BACKGROUND_COMPILE": "1", **env})
-    out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
-                         text=True, timeout=600)
+    out = subprocess.run([sys.executable, str(script)], env=_fresh_process_env(tmp_path, **env),
+                         capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -239,13 +244,12 @@ _ON_DEMAND = textwrap.dedent("""
     import json, sys, time
     import numpy as np
     import solvers
-    from solvers import _tiers
+    from solvers import _codegen, _tiers, tableaus
     sys.path.insert(0, {root!r})
     from benchmarks.kernels import lorenz
     system = solvers.ODESystem(lorenz, 3, (10.0, 28.0, 8.0 / 3.0))
     short = solvers.solve(system, (0.0, 0.5), [1.0, 1.0, 1.0], method="tsit5")
     time.sleep(1.0)  # by default the compiler thread would be compiling this loop by now
-    from solvers import _codegen, tableaus
     mod = _codegen.loops_for("ode", system.rhs, tableau=tableaus.get("tsit5"))
     before = len(mod.rk_adaptive.signatures)
     pending = [job.started for job in _tiers._compiler.pending()]
@@ -302,10 +306,8 @@ def test_a_fork_while_compiling_in_the_background_leaves_a_child_that_can_compil
     from benchmarks.common import ROOT
     script = tmp_path / "fork.py"
     script.write_text(_FORK.format(root=str(ROOT)))
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
-               NEURODYN_CACHE_DIR=str(tmp_path / "nd"), NEURODYN_BACKGROUND_COMPILE="1")
-    out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
-                         timeout=600)
+    out = subprocess.run([sys.executable, str(script)], env=_fresh_process_env(tmp_path),
+                         capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     ok, y, code = out.stdout.split()
     ref = solve(ODESystem(vdp_rhs, 2, (1.0,)), (0.0, 1.0), [2.0, 0.0])
